@@ -1,0 +1,414 @@
+//! Events to rows: each column's value is found by its JSONPath and converted strictly to its
+//! ClickHouse type (DS-J5: a JSON string is not a number). A row with any value that does
+//! not fit goes to quarantine with the raw values and the reasons (DS-Q2, DS-Q8).
+
+use std::sync::Arc;
+
+use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int8Array,
+    Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray, TimestampMicrosecondArray,
+    TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt16Array,
+    UInt32Array, UInt64Array,
+};
+use arrow_buffer::OffsetBuffer;
+use arrow_schema::{DataType, Schema, TimeUnit};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use colibri_guest::ApiError;
+use colibri_guest::types::Column;
+use colibri_types::ChType;
+use serde_json::Value;
+
+use crate::Line;
+use crate::jsonpath::{self, Step};
+
+/// A converted value, before it is placed in an Arrow column.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Null,
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+    /// Days since the epoch.
+    Date(i32),
+    /// Nanoseconds since the epoch.
+    Instant(i128),
+    Decimal(i128),
+    List(Vec<Cell>),
+}
+
+pub struct Converted {
+    /// Arrow IPC stream of the rows that fit, if any.
+    pub rows: Option<Vec<u8>>,
+    /// Arrow IPC stream of the quarantined rows, if any.
+    pub quarantine: Option<Vec<u8>>,
+    pub quarantined: u64,
+}
+
+struct Target {
+    name: String,
+    ty: ChType,
+    path: Vec<Step>,
+    default: Option<Value>,
+}
+
+/// A DEFAULT expression Colibri can evaluate on the guest side: literals and `now()`.
+fn default_value(expression: &str) -> Option<Value> {
+    let text = expression.trim();
+    if text.eq_ignore_ascii_case("now()") {
+        return Some(Value::String(chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()));
+    }
+    if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+        return Some(Value::String(inner.replace("\\'", "'")));
+    }
+    serde_json::from_str(text).ok()
+}
+
+fn raw_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn parse_instant(text: &str) -> Option<i128> {
+    if let Ok(parsed) = DateTime::parse_from_rfc3339(text) {
+        return parsed.timestamp_nanos_opt().map(i128::from);
+    }
+    for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(parsed) = DateTime::parse_from_str(text, format) {
+            return parsed.timestamp_nanos_opt().map(i128::from);
+        }
+    }
+    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(parsed) = NaiveDateTime::parse_from_str(text, format) {
+            return parsed.and_utc().timestamp_nanos_opt().map(i128::from);
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|d| d.and_utc().timestamp_nanos_opt())
+        .map(i128::from)
+}
+
+fn integer_range(ty: &ChType) -> Option<(i128, i128)> {
+    Some(match ty {
+        ChType::Int8 => (i8::MIN as i128, i8::MAX as i128),
+        ChType::Int16 => (i16::MIN as i128, i16::MAX as i128),
+        ChType::Int32 => (i32::MIN as i128, i32::MAX as i128),
+        ChType::Int64 => (i64::MIN as i128, i64::MAX as i128),
+        ChType::UInt8 => (0, u8::MAX as i128),
+        ChType::UInt16 => (0, u16::MAX as i128),
+        ChType::UInt32 => (0, u32::MAX as i128),
+        ChType::UInt64 => (0, u64::MAX as i128),
+        _ => return None,
+    })
+}
+
+/// Converts one JSON value to a cell of `ty`, or says why it does not fit.
+fn convert_value(value: &Value, ty: &ChType) -> Result<Cell, String> {
+    let mismatch = |expected: &str| format!("value {value} of type {ty}: expected {expected}");
+    if value.is_null() {
+        return if ty.is_nullable() { Ok(Cell::Null) } else { Err(format!("null for non-nullable type {ty}")) };
+    }
+    match ty {
+        ChType::Nullable(inner) | ChType::LowCardinality(inner) => convert_value(value, inner),
+        ty if integer_range(ty).is_some() => {
+            let (min, max) = integer_range(ty).expect("checked");
+            let n = value.as_i64().map(i128::from).or(value.as_u64().map(i128::from)).ok_or_else(|| mismatch("an integer"))?;
+            if n < min || n > max {
+                return Err(format!("value {n} is out of range for {ty}"));
+            }
+            Ok(Cell::Int(n))
+        }
+        ChType::Float32 | ChType::Float64 => value.as_f64().map(Cell::Float).ok_or_else(|| mismatch("a number")),
+        ChType::Bool => match value {
+            Value::Bool(b) => Ok(Cell::Bool(*b)),
+            Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => Ok(Cell::Bool(n.as_u64() == Some(1))),
+            _ => Err(mismatch("true or false")),
+        },
+        ChType::String | ChType::FixedString(_) | ChType::Uuid | ChType::Json | ChType::IPv4 | ChType::IPv6 => {
+            Ok(Cell::Text(raw_text(value)))
+        }
+        ChType::Date | ChType::Date32 => {
+            let text = value.as_str().ok_or_else(|| mismatch("a date string"))?;
+            let instant = parse_instant(text).ok_or_else(|| mismatch("a date YYYY-MM-DD"))?;
+            Ok(Cell::Date((instant.div_euclid(86_400_000_000_000)) as i32))
+        }
+        ChType::DateTime(_) | ChType::DateTime64(..) => match value {
+            Value::String(text) => parse_instant(text).map(Cell::Instant).ok_or_else(|| mismatch("a date-time")),
+            Value::Number(n) => n
+                .as_f64()
+                .map(|seconds| Cell::Instant((seconds * 1e9) as i128))
+                .ok_or_else(|| mismatch("a date-time")),
+            _ => Err(mismatch("a date-time")),
+        },
+        ChType::Decimal { scale, .. } => {
+            let text = raw_text(value);
+            parse_decimal(&text, *scale).map(Cell::Decimal).ok_or_else(|| mismatch("a decimal number"))
+        }
+        ChType::Array(inner) => {
+            let items = value.as_array().ok_or_else(|| mismatch("an array"))?;
+            items.iter().map(|item| convert_value(item, inner)).collect::<Result<_, _>>().map(Cell::List)
+        }
+        other => Err(format!("columns of type {other} cannot be filled from events yet")),
+    }
+}
+
+fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut fraction: String = fraction.chars().take(scale as usize).collect();
+    while fraction.len() < scale as usize {
+        fraction.push('0');
+    }
+    let magnitude: i128 = format!("{whole}{fraction}").trim_start_matches('0').parse().unwrap_or(0);
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn timestamp_unit(data_type: &DataType) -> (TimeUnit, i128) {
+    match data_type {
+        DataType::Timestamp(TimeUnit::Second, _) => (TimeUnit::Second, 1_000_000_000),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => (TimeUnit::Millisecond, 1_000_000),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => (TimeUnit::Microsecond, 1_000),
+        _ => (TimeUnit::Nanosecond, 1),
+    }
+}
+
+/// Builds the Arrow array of a column from its cells.
+fn build_array(data_type: &DataType, cells: &[&Cell]) -> ArrayRef {
+    let int = |c: &&Cell| match c {
+        Cell::Int(n) => Some(*n),
+        _ => None,
+    };
+    match data_type {
+        DataType::Int8 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as i8)).collect::<Int8Array>()),
+        DataType::Int16 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as i16)).collect::<Int16Array>()),
+        DataType::Int32 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as i32)).collect::<Int32Array>()),
+        DataType::Int64 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as i64)).collect::<Int64Array>()),
+        DataType::UInt8 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as u8)).collect::<UInt8Array>()),
+        DataType::UInt16 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as u16)).collect::<UInt16Array>()),
+        DataType::UInt32 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as u32)).collect::<UInt32Array>()),
+        DataType::UInt64 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as u64)).collect::<UInt64Array>()),
+        DataType::Float32 => Arc::new(
+            cells.iter().map(|c| match c { Cell::Float(f) => Some(*f as f32), _ => None }).collect::<Float32Array>(),
+        ),
+        DataType::Float64 => Arc::new(
+            cells.iter().map(|c| match c { Cell::Float(f) => Some(*f), _ => None }).collect::<Float64Array>(),
+        ),
+        DataType::Boolean => Arc::new(
+            cells.iter().map(|c| match c { Cell::Bool(b) => Some(*b), _ => None }).collect::<BooleanArray>(),
+        ),
+        DataType::Utf8 => Arc::new(
+            cells.iter().map(|c| match c { Cell::Text(t) => Some(t.as_str()), _ => None }).collect::<StringArray>(),
+        ),
+        DataType::Date32 => Arc::new(
+            cells.iter().map(|c| match c { Cell::Date(d) => Some(*d), _ => None }).collect::<Date32Array>(),
+        ),
+        DataType::Timestamp(_, tz) => {
+            let (unit, divisor) = timestamp_unit(data_type);
+            let values = cells.iter().map(|c| match c {
+                Cell::Instant(nanos) => Some(nanos.div_euclid(divisor) as i64),
+                _ => None,
+            });
+            match unit {
+                TimeUnit::Second => Arc::new(values.collect::<TimestampSecondArray>().with_timezone_opt(tz.clone())),
+                TimeUnit::Millisecond => Arc::new(values.collect::<TimestampMillisecondArray>().with_timezone_opt(tz.clone())),
+                TimeUnit::Microsecond => Arc::new(values.collect::<TimestampMicrosecondArray>().with_timezone_opt(tz.clone())),
+                TimeUnit::Nanosecond => Arc::new(values.collect::<TimestampNanosecondArray>().with_timezone_opt(tz.clone())),
+            }
+        }
+        DataType::Decimal128(precision, scale) => Arc::new(
+            cells
+                .iter()
+                .map(|c| match c { Cell::Decimal(d) => Some(*d), _ => None })
+                .collect::<Decimal128Array>()
+                .with_precision_and_scale(*precision, *scale)
+                .expect("precision and scale come from a valid type"),
+        ),
+        DataType::List(item) => {
+            let mut offsets = vec![0i32];
+            let mut children: Vec<&Cell> = Vec::new();
+            for cell in cells {
+                if let Cell::List(items) = cell {
+                    children.extend(items.iter());
+                }
+                offsets.push(children.len() as i32);
+            }
+            let values = build_array(item.data_type(), &children);
+            let nulls = cells.iter().map(|c| !matches!(c, Cell::Null)).collect::<Vec<_>>();
+            Arc::new(ListArray::new(
+                item.clone(),
+                OffsetBuffer::new(offsets.into()),
+                values,
+                Some(nulls.into()),
+            ))
+        }
+        other => unreachable!("convert_value rejects columns of Arrow type {other}"),
+    }
+}
+
+fn encode_ipc(batch: &RecordBatch) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::new();
+    let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &batch.schema())
+        .map_err(|e| ApiError::new(500, e.to_string()))?;
+    writer.write(batch).map_err(|e| ApiError::new(500, e.to_string()))?;
+    writer.finish().map_err(|e| ApiError::new(500, e.to_string()))?;
+    drop(writer);
+    Ok(out)
+}
+
+fn batch(schema: Arc<Schema>, columns: Vec<ArrayRef>) -> Result<RecordBatch, ApiError> {
+    RecordBatch::try_new(schema, columns).map_err(|e| ApiError::new(500, format!("building rows: {e}")))
+}
+
+/// Converts events for a data source with `columns`.
+pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiError> {
+    let targets = columns
+        .iter()
+        .map(|c| {
+            Ok(Target {
+                name: c.name.clone(),
+                ty: c.type_.parse().map_err(|e| ApiError::new(500, format!("{e}")))?,
+                path: jsonpath::parse(c.jsonpath.as_deref().unwrap_or(&format!("$.{}", c.name))),
+                default: c.default_value.as_deref().and_then(default_value),
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+
+    let mut good: Vec<Vec<Cell>> = Vec::new();
+    // Per quarantined row: raw values, failing columns, messages.
+    let mut bad: Vec<(Vec<Option<String>>, Vec<String>, Vec<String>)> = Vec::new();
+    for line in events {
+        match line {
+            Line::Invalid(text, reason) => bad.push((
+                vec![None; targets.len()],
+                vec![],
+                vec![format!("{reason}: {}", text.chars().take(200).collect::<String>())],
+            )),
+            Line::Event(event) => {
+                let mut cells = Vec::with_capacity(targets.len());
+                let mut raw = Vec::with_capacity(targets.len());
+                let mut failed_columns = Vec::new();
+                let mut errors = Vec::new();
+                for target in &targets {
+                    let found = jsonpath::extract(event, &target.path).filter(|v| !v.is_null());
+                    raw.push(found.as_deref().map(raw_text));
+                    let value = match (found.as_deref(), &target.default) {
+                        (Some(v), _) => v.clone(),
+                        (None, Some(default)) => default.clone(),
+                        (None, None) if target.ty.is_nullable() => Value::Null,
+                        (None, None) => {
+                            failed_columns.push(target.name.clone());
+                            errors.push(format!("missing value for non-nullable column '{}'", target.name));
+                            cells.push(Cell::Null);
+                            continue;
+                        }
+                    };
+                    match convert_value(&value, &target.ty) {
+                        Ok(cell) => cells.push(cell),
+                        Err(reason) => {
+                            failed_columns.push(target.name.clone());
+                            errors.push(format!("column '{}': {reason}", target.name));
+                            cells.push(Cell::Null);
+                        }
+                    }
+                }
+                if errors.is_empty() {
+                    good.push(cells);
+                } else {
+                    bad.push((raw, failed_columns, errors));
+                }
+            }
+        }
+    }
+
+    let rows = if good.is_empty() {
+        None
+    } else {
+        let fields: Vec<_> = targets.iter().map(|t| t.ty.arrow_field(&t.name)).collect();
+        let arrays = fields
+            .iter()
+            .enumerate()
+            .map(|(i, field)| build_array(field.data_type(), &good.iter().map(|row| &row[i]).collect::<Vec<_>>()))
+            .collect();
+        Some(encode_ipc(&batch(Arc::new(Schema::new(fields)), arrays)?)?)
+    };
+
+    let quarantined = bad.len() as u64;
+    let quarantine = if bad.is_empty() {
+        None
+    } else {
+        let mut fields = Vec::new();
+        let mut arrays: Vec<ArrayRef> = Vec::new();
+        let nullable_string: ChType = "Nullable(String)".parse().expect("valid type");
+        for (i, target) in targets.iter().enumerate() {
+            fields.push(nullable_string.arrow_field(&target.name));
+            arrays.push(Arc::new(bad.iter().map(|row| row.0[i].clone()).collect::<StringArray>()));
+        }
+        let string_list = |pick: &dyn Fn(&(Vec<Option<String>>, Vec<String>, Vec<String>)) -> &Vec<String>| -> ArrayRef {
+            let mut builder = ListBuilder::new(StringBuilder::new()).with_field(
+                ChType::String.arrow_field("item"),
+            );
+            for row in &bad {
+                for text in pick(row) {
+                    builder.values().append_value(text);
+                }
+                builder.append(true);
+            }
+            Arc::new(builder.finish())
+        };
+        let array_of_strings: ChType = "Array(String)".parse().expect("valid type");
+        fields.push(array_of_strings.arrow_field("c__error_column"));
+        arrays.push(string_list(&|row| &row.1));
+        fields.push(array_of_strings.arrow_field("c__error"));
+        arrays.push(string_list(&|row| &row.2));
+        fields.push(nullable_string.arrow_field("c__import_id"));
+        arrays.push(Arc::new(StringArray::from(vec![None::<&str>; bad.len()])));
+        let insertion: ChType = "DateTime".parse().expect("valid type");
+        fields.push(insertion.arrow_field("insertion_date"));
+        let now = chrono::Utc::now().timestamp();
+        arrays.push(Arc::new(
+            TimestampSecondArray::from(vec![now; bad.len()]).with_timezone(colibri_types::DEFAULT_TIME_ZONE),
+        ));
+        Some(encode_ipc(&batch(Arc::new(Schema::new(fields)), arrays)?)?)
+    };
+    Ok(Converted {
+        rows,
+        quarantine,
+        quarantined,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_json_typing() {
+        let int16: ChType = "Int16".parse().unwrap();
+        assert_eq!(convert_value(&serde_json::json!(3), &int16), Ok(Cell::Int(3)));
+        assert!(convert_value(&serde_json::json!("3"), &int16).is_err());
+        assert!(convert_value(&serde_json::json!(70000), &int16).is_err());
+        let datetime: ChType = "DateTime".parse().unwrap();
+        assert_eq!(
+            convert_value(&serde_json::json!("2022-11-14 12:08:46.574295 +0100"), &datetime),
+            Ok(Cell::Instant(1_668_424_126_574_295_000))
+        );
+    }
+
+    #[test]
+    fn decimals_keep_their_scale() {
+        assert_eq!(parse_decimal("12.5", 2), Some(1250));
+        assert_eq!(parse_decimal("-0.001", 3), Some(-1));
+        assert_eq!(parse_decimal("abc", 2), None);
+    }
+}

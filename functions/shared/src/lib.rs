@@ -1,0 +1,151 @@
+//! What every Colibri component shares: the `colibri:platform` bindings, request parameters,
+//! and the one mapping from platform errors to HTTP statuses and Tinybird's error body. It
+//! holds no route logic.
+
+use spin_sdk::http::{Request, Response};
+
+#[allow(missing_docs, clippy::all)]
+pub mod bindings {
+    spin_sdk::wit_bindgen::generate!({
+        world: "guest",
+        path: "../../wit",
+        runtime_path: "::spin_sdk::wit_bindgen::rt",
+        generate_all,
+    });
+}
+
+pub use bindings::colibri::platform::{auth, catalog, query, storage, types};
+
+/// An error on its way to the client: an HTTP status, a message, and for query errors the
+/// ClickHouse error code (sent as `X-DB-Exception-Code`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+    pub code: Option<u32>,
+}
+
+impl ApiError {
+    pub fn new(status: u16, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            code: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(400, message)
+    }
+
+    /// The response carrying this error: JSON `{"error": ...}`.
+    pub fn into_response(self) -> Response {
+        let mut builder = Response::builder();
+        builder
+            .status(self.status)
+            .header("content-type", "application/json");
+        if let Some(code) = self.code {
+            builder.header("x-db-exception-code", code.to_string());
+        }
+        builder
+            .body(serde_json::json!({ "error": self.message }).to_string())
+            .build()
+    }
+}
+
+impl From<types::Error> for ApiError {
+    fn from(error: types::Error) -> ApiError {
+        use types::ErrorKind;
+        let status = match error.kind {
+            ErrorKind::BadRequest => 400,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Conflict => 409,
+            ErrorKind::PayloadTooLarge => 413,
+            ErrorKind::Timeout => 408,
+            ErrorKind::Internal => 500,
+        };
+        ApiError {
+            status,
+            message: error.message,
+            code: error.code,
+        }
+    }
+}
+
+/// A JSON response.
+pub fn json(status: u16, value: &serde_json::Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(value.to_string())
+        .build()
+}
+
+/// Turns a handler's result into the response.
+pub fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// Request parameters: the query string, merged with a form body when there is one (the
+/// body wins, GEN-20).
+#[derive(Debug, Default, Clone)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub fn from_query(query: &str) -> Params {
+        Params(
+            form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    pub fn of(request: &Request) -> Params {
+        Params::from_query(request.query())
+    }
+
+    /// Adds form-encoded pairs that take precedence over those already present.
+    pub fn merge_form(&mut self, body: &[u8]) {
+        let form: Vec<(String, String)> = form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        self.0.retain(|(k, _)| !form.iter().any(|(f, _)| f == k));
+        self.0.extend(form);
+    }
+
+    /// Sets a parameter, replacing earlier values.
+    pub fn insert(&mut self, name: &str, value: String) {
+        self.0.retain(|(k, _)| k != name);
+        self.0.push((name.to_string(), value));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// A boolean parameter (GEN-21): true/false in any case, or 1/0.
+    pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(Some(false)),
+            Some(v) => Err(ApiError::bad_request(format!(
+                "Invalid value '{v}' for parameter '{name}': use true or false"
+            ))),
+        }
+    }
+}
+
+/// The value of a request header, as text.
+pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.header(name).and_then(|v| v.as_str())
+}

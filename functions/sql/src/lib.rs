@@ -1,0 +1,72 @@
+//! `/v0/sql`: the Query API. Reads the SQL from `?q=` (GET), or from a POST body — JSON
+//! `{"q": ...}`, a form with `q`, or the raw SQL — and hands it to the host's query
+//! capability, which runs it as the caller and encodes the result in the requested format.
+
+use colibri_guest::{ApiError, Params, header, query, respond};
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(request: Request) -> Response {
+    respond(run(&request))
+}
+
+/// The SQL and the parameters of a request.
+fn read_request(request: &Request) -> Result<(String, Params), ApiError> {
+    let mut params = Params::of(request);
+    match request.method() {
+        Method::Get => {}
+        Method::Post => {
+            let body = request.body();
+            let content_type = header(request, "content-type").unwrap_or("");
+            if content_type.starts_with("application/json") {
+                let value: serde_json::Value = serde_json::from_slice(body)
+                    .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON: {e}")))?;
+                let object = value
+                    .as_object()
+                    .ok_or_else(|| ApiError::bad_request("The JSON body must be an object with a `q` key"))?;
+                for (key, value) in object {
+                    let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                    params.insert(key, text);
+                }
+            } else if body.starts_with(b"q=") || content_type.starts_with("application/x-www-form-urlencoded") && form_has_q(body) {
+                params.merge_form(body);
+            } else if !body.is_empty() {
+                let sql = String::from_utf8(body.to_vec())
+                    .map_err(|_| ApiError::bad_request("The SQL in the body is not UTF-8"))?;
+                return Ok((sql, params));
+            }
+        }
+        other => return Err(ApiError::new(405, format!("{other} is not allowed on /v0/sql: use GET or POST"))),
+    }
+    let sql = params
+        .get("q")
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("Missing the `q` parameter with the SQL query"))?
+        .to_string();
+    Ok((sql, params))
+}
+
+fn form_has_q(body: &[u8]) -> bool {
+    Params::from_query(std::str::from_utf8(body).unwrap_or("")).get("q").is_some()
+}
+
+fn run(request: &Request) -> Result<Response, ApiError> {
+    let (sql, params) = read_request(request)?;
+    if sql.trim_start().starts_with('%') {
+        return Err(ApiError::bad_request(
+            "Templates (queries starting with %) are not supported by /v0/sql yet",
+        ));
+    }
+    let settings: Vec<(String, String)> = params
+        .pairs()
+        .filter(|(k, _)| k.starts_with("output_format_"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let output = query::execute(&sql, &settings)?;
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", output.content_type)
+        .body(output.body)
+        .build())
+}

@@ -1,0 +1,272 @@
+//! The host side of `colibri:platform`: every call is checked against the principal the host
+//! resolved for the request, then served by the storage layer and the query engine.
+
+use std::sync::Arc;
+
+use arrow::ipc::reader::StreamReader;
+use arrow::ipc::writer::StreamWriter;
+use colibri_query::{QueryEngine, QueryError, Settings, TableResolver};
+use colibri_storage::{DataSource, Storage};
+use datafusion::catalog::TableProvider;
+
+use crate::auth::Principal;
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "colibri:platform/guest",
+    imports: { default: async },
+});
+
+use colibri::platform::types::{Column, Datasource, Error, ErrorKind, Workspace};
+
+/// The native services shared by every request.
+pub struct Services {
+    pub storage: Arc<Storage>,
+    pub query: QueryEngine,
+}
+
+/// What a component instance may reach: the services, as the request's principal.
+pub struct Capabilities {
+    pub services: Arc<Services>,
+    pub principal: Arc<Principal>,
+}
+
+fn error(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error {
+        kind,
+        message: message.into(),
+        code: None,
+    }
+}
+
+impl From<colibri_storage::Error> for Error {
+    fn from(e: colibri_storage::Error) -> Error {
+        use colibri_storage::Error as E;
+        let kind = match &e {
+            E::Invalid(_) => ErrorKind::BadRequest,
+            E::NotFound(_) => ErrorKind::NotFound,
+            E::Conflict(_) => ErrorKind::Conflict,
+            _ => ErrorKind::Internal,
+        };
+        error(kind, e.to_string())
+    }
+}
+
+impl From<QueryError> for Error {
+    fn from(e: QueryError) -> Error {
+        let kind = match e.kind {
+            colibri_query::ErrorKind::BadRequest => ErrorKind::BadRequest,
+            colibri_query::ErrorKind::Forbidden => ErrorKind::Forbidden,
+            colibri_query::ErrorKind::Timeout => ErrorKind::Timeout,
+            colibri_query::ErrorKind::Internal => ErrorKind::Internal,
+        };
+        Error {
+            kind,
+            message: e.message,
+            code: Some(e.code),
+        }
+    }
+}
+
+fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+impl Capabilities {
+    fn storage(&self) -> &Storage {
+        &self.services.storage
+    }
+
+    fn describe(&self, datasource: &DataSource) -> Datasource {
+        let stats = self
+            .storage()
+            .table(datasource)
+            .map(|t| t.stats())
+            .unwrap_or_default();
+        let quarantine_rows = self
+            .storage()
+            .catalog()
+            .datasource(&DataSource::quarantine_name(&datasource.name))
+            .and_then(|q| self.storage().table(&q).ok())
+            .map(|t| t.stats().rows)
+            .unwrap_or(0);
+        Datasource {
+            id: datasource.id.clone(),
+            name: datasource.name.clone(),
+            format: datasource.format.clone(),
+            columns: datasource
+                .columns
+                .iter()
+                .map(|c| Column {
+                    name: c.name.clone(),
+                    type_: c.type_name.clone(),
+                    jsonpath: c.jsonpath.clone(),
+                    default_value: c.default_value.clone(),
+                })
+                .collect(),
+            engine: datasource.engine.clone(),
+            sorting_key: datasource.sorting_key.clone(),
+            partition_key: datasource.partition_key.clone(),
+            created_at: format_time(datasource.created_at),
+            updated_at: format_time(datasource.updated_at),
+            row_count: stats.rows,
+            bytes: stats.bytes,
+            quarantine_rows,
+        }
+    }
+
+    /// A data source the principal may read, for a name or id used in SQL.
+    fn readable(&self, name: &str) -> Result<DataSource, QueryError> {
+        let catalog = self.storage().catalog();
+        let datasource = catalog.datasource(name).ok_or_else(|| {
+            QueryError::bad_request(
+                colibri_query::codes::UNKNOWN_TABLE,
+                format!("Table '{name}' doesn't exist"),
+            )
+        })?;
+        if !self.principal.can_read(catalog, &datasource) {
+            return Err(QueryError::new(
+                colibri_query::ErrorKind::Forbidden,
+                colibri_query::codes::ACCESS_DENIED,
+                format!("Not enough permissions to read '{name}': the token needs DATASOURCES:READ:{name}"),
+            ));
+        }
+        Ok(datasource)
+    }
+}
+
+impl TableResolver for Capabilities {
+    fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>, QueryError> {
+        let datasource = self.readable(name)?;
+        let table = self
+            .storage()
+            .table(&datasource)
+            .map_err(|e| QueryError::new(colibri_query::ErrorKind::Internal, colibri_query::codes::LOGICAL_ERROR, e.to_string()))?;
+        Ok(table.view())
+    }
+}
+
+impl colibri::platform::types::Host for Capabilities {}
+
+impl colibri::platform::catalog::Host for Capabilities {
+    async fn current_workspace(&mut self) -> Workspace {
+        let workspace = self
+            .storage()
+            .catalog()
+            .workspace()
+            .expect("the workspace is created at start-up");
+        Workspace {
+            id: workspace.id,
+            name: workspace.name,
+        }
+    }
+
+    async fn get_datasource(&mut self, name_or_id: String) -> Result<Option<Datasource>, Error> {
+        let catalog = self.storage().catalog();
+        let found = catalog.datasource(&name_or_id);
+        let name = found.as_ref().map(|d| d.name.clone()).unwrap_or_else(|| name_or_id.clone());
+        if !self.principal.can_see(catalog, &name) {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!("Not enough permissions for Data Source '{name_or_id}'"),
+            ));
+        }
+        Ok(found.map(|d| self.describe(&d)))
+    }
+
+    async fn create_datasource(
+        &mut self,
+        name: String,
+        format: String,
+        columns: Vec<Column>,
+    ) -> Result<Datasource, Error> {
+        if !self.principal.can_create() {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!("Creating Data Source '{name}' needs the DATASOURCES:CREATE scope"),
+            ));
+        }
+        let columns = columns
+            .into_iter()
+            .map(|c| colibri_storage::ColumnDef {
+                name: c.name,
+                type_name: c.type_,
+                jsonpath: c.jsonpath,
+                default_value: c.default_value,
+            })
+            .collect();
+        let datasource = self.storage().create_datasource(&name, &format, columns).await?;
+        Ok(self.describe(&datasource))
+    }
+
+    async fn list_datasources(&mut self) -> Result<Vec<Datasource>, Error> {
+        let catalog = self.storage().catalog();
+        Ok(catalog
+            .datasources()
+            .iter()
+            .filter(|d| d.quarantine_of.is_none() && self.principal.can_read(catalog, d))
+            .map(|d| self.describe(d))
+            .collect())
+    }
+}
+
+impl colibri::platform::storage::Host for Capabilities {
+    async fn append(&mut self, datasource: String, arrow_ipc_stream: Vec<u8>, wait: bool) -> Result<u64, Error> {
+        let catalog = self.storage().catalog();
+        let Some(target) = catalog.datasource(&datasource) else {
+            return Err(error(ErrorKind::NotFound, format!("Data Source '{datasource}' does not exist")));
+        };
+        if !self.principal.can_append(catalog, &target) {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!("Appending to '{datasource}' needs the DATASOURCES:APPEND:{datasource} scope"),
+            ));
+        }
+        let reader = StreamReader::try_new(arrow_ipc_stream.as_slice(), None)
+            .map_err(|e| error(ErrorKind::BadRequest, format!("not an Arrow IPC stream: {e}")))?;
+        let batches = reader
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| error(ErrorKind::BadRequest, format!("bad Arrow IPC stream: {e}")))?;
+        Ok(self.storage().append(&target, batches, wait).await?)
+    }
+
+    async fn read(&mut self, datasource: String) -> Result<Vec<u8>, Error> {
+        let table = self.readable(&datasource)?;
+        let sql = format!("SELECT * FROM `{}`", table.name.replace('`', ""));
+        let batches = self.services.query.collect(&sql, self).await?;
+        let schema = self.storage().table(&table)?.schema();
+        let mut out = Vec::new();
+        let mut writer = StreamWriter::try_new(&mut out, &schema)
+            .map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
+        for batch in &batches {
+            writer.write(batch).map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
+        }
+        writer.finish().map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
+        drop(writer);
+        Ok(out)
+    }
+}
+
+impl colibri::platform::query::Host for Capabilities {
+    async fn execute(
+        &mut self,
+        sql: String,
+        settings: Vec<(String, String)>,
+    ) -> Result<colibri::platform::query::Output, Error> {
+        let settings = Settings::from_pairs(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let output = self.services.query.execute(&sql, &settings, self).await?;
+        Ok(colibri::platform::query::Output {
+            content_type: output.content_type.to_string(),
+            body: output.body,
+        })
+    }
+}
+
+impl colibri::platform::auth::Host for Capabilities {
+    async fn current_principal(&mut self) -> colibri::platform::auth::Principal {
+        colibri::platform::auth::Principal {
+            token_name: self.principal.token_name.clone(),
+            scopes: self.principal.scope_texts.clone(),
+        }
+    }
+}

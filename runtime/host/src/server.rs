@@ -1,0 +1,217 @@
+//! The HTTP server: hyper on a loopback or public address, the route table from the
+//! manifest, token resolution before any guest runs, and one fresh component instance per
+//! request. Guest failures become JSON errors for that request only.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use wasmtime::Trap;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::WasiHttpView;
+
+use crate::auth::Principal;
+use crate::capabilities::{Capabilities, Services};
+use crate::engine::WasmRuntime;
+use crate::manifest::App;
+
+pub struct Server {
+    pub app: App,
+    pub runtime: Arc<WasmRuntime>,
+    pub services: Arc<Services>,
+}
+
+type HttpResponse = Response<HyperOutgoingBody>;
+
+fn body(bytes: impl Into<Bytes>) -> HyperOutgoingBody {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+}
+
+/// The one place errors the host produces take Tinybird's shape: `{"error": ...}`.
+pub fn json_error(status: StatusCode, message: &str) -> HttpResponse {
+    json_response(status, &serde_json::json!({ "error": message }))
+}
+
+fn json_response(status: StatusCode, value: &serde_json::Value) -> HttpResponse {
+    let mut response = Response::new(body(value.to_string()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Browsers may call every route (events from a web page, queries from a dashboard).
+fn add_cors(response: &mut HttpResponse) {
+    let headers = response.headers_mut();
+    headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    headers.insert("access-control-expose-headers", HeaderValue::from_static("*"));
+}
+
+fn preflight() -> HttpResponse {
+    let mut response = Response::new(body(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
+    headers.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static("Authorization, Content-Type, Content-Encoding"),
+    );
+    headers.insert("access-control-max-age", HeaderValue::from_static("86400"));
+    response
+}
+
+/// The token of a request: the Bearer header wins over the `token` query parameter (GEN-3).
+fn request_token(request: &Request<Incoming>) -> Option<String> {
+    if let Some(bearer) = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+    {
+        return Some(bearer.trim().to_string());
+    }
+    let query = request.uri().query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+}
+
+impl Server {
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) -> anyhow::Result<()> {
+        loop {
+            let (stream, _) = listener.accept().await?;
+            let _ = stream.set_nodelay(true);
+            let server = self.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request| {
+                    let server = server.clone();
+                    async move { Ok::<_, std::convert::Infallible>(server.handle(request).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }
+
+    async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
+        let mut response = self.route(request).await;
+        add_cors(&mut response);
+        response
+    }
+
+    async fn route(&self, request: Request<Incoming>) -> HttpResponse {
+        let path = request.uri().path().to_string();
+        if request.method() == Method::OPTIONS {
+            return preflight();
+        }
+        // A native route, kept as the baseline the WebAssembly hop is measured against.
+        if path == "/health" {
+            return json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" }));
+        }
+        let Some(component) = self.app.route(&path) else {
+            return json_error(StatusCode::NOT_FOUND, &format!("Not found: {path}"));
+        };
+        let catalog = self.services.storage.catalog();
+        let Some(principal) = request_token(&request).and_then(|t| Principal::from_token(catalog, &t)) else {
+            return json_error(StatusCode::FORBIDDEN, "Invalid token: pass a valid token as `Authorization: Bearer <token>` or `?token=<token>`");
+        };
+        match self.run_component(component, principal, request).await {
+            Ok(response) => response,
+            Err((status, message)) => json_error(status, &message),
+        }
+    }
+
+    async fn run_component(
+        &self,
+        component: &str,
+        principal: Principal,
+        request: Request<Incoming>,
+    ) -> Result<HttpResponse, (StatusCode, String)> {
+        let pre = self
+            .runtime
+            .component(component)
+            .ok_or_else(|| (StatusCode::INTERNAL_SERVER_ERROR, format!("component {component} is not loaded")))?
+            .clone();
+        let capabilities = Capabilities {
+            services: self.services.clone(),
+            principal: Arc::new(principal),
+        };
+        let mut store = self.runtime.new_store(capabilities);
+        let request = with_absolute_uri(request);
+        let internal = |e: wasmtime::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let incoming = store.data_mut().http().new_incoming_request(Scheme::Http, request).map_err(internal)?;
+        let outparam = store.data_mut().http().new_response_outparam(sender).map_err(internal)?;
+        let task = tokio::spawn(async move {
+            let proxy = pre.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, incoming, outparam)
+                .await
+        });
+        match receiver.await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(code)) => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("component {component} failed: {code:?}"))),
+            Err(_) => {
+                let error = match task.await {
+                    Ok(Ok(())) => return Err((StatusCode::INTERNAL_SERVER_ERROR, format!("component {component} sent no response"))),
+                    Ok(Err(error)) => error,
+                    Err(join) => return Err((StatusCode::INTERNAL_SERVER_ERROR, join.to_string())),
+                };
+                Err(guest_failure(component, &error))
+            }
+        }
+    }
+}
+
+/// Classifies a guest that died: out of time → 408, anything else → 500.
+fn guest_failure(component: &str, error: &wasmtime::Error) -> (StatusCode, String) {
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!("component {component} ran out of time"),
+        ),
+        Some(trap) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("component {component} failed: {trap}"),
+        ),
+        None => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("component {component} failed: {error:#}"),
+        ),
+    }
+}
+
+/// hyper hands over an origin-form URI; wasi:http wants scheme and authority.
+fn with_absolute_uri(request: Request<Incoming>) -> Request<Incoming> {
+    let (mut parts, body) = request.into_parts();
+    let authority = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
+    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+    if let Ok(uri) = http::Uri::builder()
+        .scheme("http")
+        .authority(authority)
+        .path_and_query(path_and_query)
+        .build()
+    {
+        parts.uri = uri;
+    }
+    Request::from_parts(parts, body)
+}
+
+pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    Ok(TcpListener::bind(address).await?)
+}

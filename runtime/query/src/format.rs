@@ -1,0 +1,497 @@
+//! ClickHouse output formats: the `FORMAT JSON` envelope, JSONEachRow, CSV and TSV with or
+//! without names, printing values the way ClickHouse prints them.
+
+use std::io::Write;
+use std::time::Duration;
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Schema};
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use colibri_types::ChType;
+use datafusion::physical_plan::ExecutionPlan;
+
+use crate::{QueryError, Result, codes};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    JsonEachRow,
+    Csv,
+    CsvWithNames,
+    Tsv,
+    TsvWithNames,
+}
+
+impl Format {
+    pub fn from_name(name: &str) -> Result<Format> {
+        Ok(match name {
+            "JSON" => Format::Json,
+            "JSONEachRow" | "NDJSON" | "JSONLines" => Format::JsonEachRow,
+            "CSV" => Format::Csv,
+            "CSVWithNames" => Format::CsvWithNames,
+            "TSV" | "TabSeparated" => Format::Tsv,
+            "TSVWithNames" | "TabSeparatedWithNames" => Format::TsvWithNames,
+            other => {
+                return Err(QueryError::bad_request(
+                    codes::UNKNOWN_FORMAT,
+                    format!("Unknown format {other}"),
+                ));
+            }
+        })
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::JsonEachRow => "application/x-ndjson",
+            Format::Csv | Format::CsvWithNames => "text/csv",
+            Format::Tsv | Format::TsvWithNames => "text/tab-separated-values",
+        }
+    }
+}
+
+/// Output settings of the Query API (Q-3).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings {
+    /// `output_format_json_quote_64bit_integers`
+    pub quote_64bit_integers: bool,
+    /// `output_format_json_quote_denormals`
+    pub quote_denormals: bool,
+}
+
+impl Settings {
+    /// Reads the settings Colibri knows from name/value pairs; others are ignored.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Settings {
+        let mut settings = Settings::default();
+        for (name, value) in pairs {
+            let on = value == "1" || value.eq_ignore_ascii_case("true");
+            match name {
+                "output_format_json_quote_64bit_integers" => settings.quote_64bit_integers = on,
+                "output_format_json_quote_denormals" => settings.quote_denormals = on,
+                _ => {}
+            }
+        }
+        settings
+    }
+}
+
+/// The `statistics` of the JSON envelope, and `rows_before_limit_at_least`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Statistics {
+    pub elapsed: Duration,
+    pub rows_read: usize,
+    pub bytes_read: usize,
+    pub rows_before_limit: Option<usize>,
+}
+
+impl Statistics {
+    /// Reads rows and bytes scanned off the leaves of an executed plan, and the rows that
+    /// reached the outermost limit.
+    pub fn of_plan(plan: &dyn ExecutionPlan, elapsed: Duration) -> Statistics {
+        let mut statistics = Statistics {
+            elapsed,
+            ..Default::default()
+        };
+        collect_leaves(plan, &mut statistics);
+        statistics.rows_before_limit = rows_before_limit(plan);
+        statistics
+    }
+}
+
+fn collect_leaves(plan: &dyn ExecutionPlan, statistics: &mut Statistics) {
+    let children = plan.children();
+    if children.is_empty() {
+        if let Some(metrics) = plan.metrics() {
+            let rows = metrics.output_rows().unwrap_or(0);
+            statistics.rows_read += rows;
+            let bytes = metrics
+                .sum_by_name("bytes_scanned")
+                .map(|v| v.as_usize())
+                .unwrap_or(0);
+            let width: usize = plan
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.data_type().primitive_width().unwrap_or(16))
+                .sum();
+            statistics.bytes_read += if bytes > 0 { bytes } else { rows * width };
+        }
+    }
+    for child in children {
+        collect_leaves(child.as_ref(), statistics);
+    }
+}
+
+/// Rows that reached the outermost limit: the output of the child of the first operator
+/// with a fetch (a limit, or a top-k sort), which is "at least" what the query would have
+/// produced without its LIMIT.
+fn rows_before_limit(plan: &dyn ExecutionPlan) -> Option<usize> {
+    if plan.fetch().is_some() {
+        return plan
+            .children()
+            .first()
+            .and_then(|child| child.metrics())
+            .and_then(|metrics| metrics.output_rows());
+    }
+    plan.children()
+        .into_iter()
+        .find_map(|child| rows_before_limit(child.as_ref()))
+}
+
+pub fn encode(
+    format: Format,
+    schema: &Schema,
+    batches: &[RecordBatch],
+    statistics: &Statistics,
+    settings: &Settings,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let result = match format {
+        Format::Json => write_json(&mut out, schema, batches, statistics, settings),
+        Format::JsonEachRow => write_json_each_row(&mut out, schema, batches, settings),
+        Format::Csv | Format::CsvWithNames => {
+            write_separated(&mut out, schema, batches, format == Format::CsvWithNames, Separated::Csv)
+        }
+        Format::Tsv | Format::TsvWithNames => {
+            write_separated(&mut out, schema, batches, format == Format::TsvWithNames, Separated::Tsv)
+        }
+    };
+    result.map_err(|e| QueryError::new(crate::ErrorKind::Internal, codes::LOGICAL_ERROR, e.to_string()))?;
+    Ok(out)
+}
+
+type WriteResult = std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+fn format_options() -> FormatOptions<'static> {
+    FormatOptions::default()
+        .with_null("")
+        .with_date_format(Some("%Y-%m-%d"))
+        .with_datetime_format(Some("%Y-%m-%d %H:%M:%S"))
+        .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"))
+        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f"))
+}
+
+/// How one value is written; the ClickHouse rules differ by type family.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Integer { wide: bool },
+    Float,
+    Decimal,
+    Bool,
+    Text,
+    DateTime { precision: u8 },
+    Nested,
+}
+
+fn kind_of(data_type: &DataType) -> Kind {
+    match data_type {
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => {
+            Kind::Integer { wide: false }
+        }
+        DataType::Int64 | DataType::UInt64 => Kind::Integer { wide: true },
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => Kind::Float,
+        DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => Kind::Decimal,
+        DataType::Boolean => Kind::Bool,
+        DataType::Timestamp(unit, _) => Kind::DateTime {
+            precision: match unit {
+                arrow::datatypes::TimeUnit::Second => 0,
+                arrow::datatypes::TimeUnit::Millisecond => 3,
+                arrow::datatypes::TimeUnit::Microsecond => 6,
+                arrow::datatypes::TimeUnit::Nanosecond => 9,
+            },
+        },
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) | DataType::Map(..) | DataType::Struct(_) => {
+            Kind::Nested
+        }
+        DataType::Dictionary(_, value) => kind_of(value),
+        _ => Kind::Text,
+    }
+}
+
+/// A column ready to print: its formatter and how its values are written.
+struct Column<'a> {
+    array: &'a ArrayRef,
+    formatter: ArrayFormatter<'a>,
+    kind: Kind,
+}
+
+fn columns<'a>(batch: &'a RecordBatch, options: &'a FormatOptions<'a>) -> std::result::Result<Vec<Column<'a>>, arrow::error::ArrowError> {
+    batch
+        .columns()
+        .iter()
+        .map(|array| {
+            Ok(Column {
+                array,
+                formatter: ArrayFormatter::try_new(array.as_ref(), options)?,
+                kind: kind_of(array.data_type()),
+            })
+        })
+        .collect()
+}
+
+/// A date-time printed with exactly its precision's fractional digits.
+fn date_time_text(formatted: &str, precision: u8) -> String {
+    let (base, fraction) = formatted.split_once('.').unwrap_or((formatted, ""));
+    if precision == 0 {
+        return base.to_string();
+    }
+    let mut digits: String = fraction.chars().take(precision as usize).collect();
+    while digits.len() < precision as usize {
+        digits.push('0');
+    }
+    format!("{base}.{digits}")
+}
+
+fn write_json_string(out: &mut Vec<u8>, text: &str) -> WriteResult {
+    serde_json::to_writer(&mut *out, text)?;
+    Ok(())
+}
+
+fn write_json_value(out: &mut Vec<u8>, array: &ArrayRef, row: usize, settings: &Settings) -> WriteResult {
+    if array.is_null(row) {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    }
+    let options = format_options();
+    let kind = kind_of(array.data_type());
+    if kind == Kind::Nested {
+        return write_json_nested(out, array, row, settings);
+    }
+    let text = ArrayFormatter::try_new(array.as_ref(), &options)?.value(row).to_string();
+    write_json_scalar(out, kind, &text, settings)
+}
+
+fn write_json_scalar(out: &mut Vec<u8>, kind: Kind, text: &str, settings: &Settings) -> WriteResult {
+    match kind {
+        Kind::Integer { wide } if wide && settings.quote_64bit_integers => write_json_string(out, text)?,
+        Kind::Integer { .. } | Kind::Decimal | Kind::Bool => out.extend_from_slice(text.as_bytes()),
+        Kind::Float => match text {
+            "NaN" | "inf" | "-inf" if settings.quote_denormals => {
+                write_json_string(out, &text.to_lowercase().replace("nan", "nan"))?
+            }
+            "NaN" | "inf" | "-inf" => out.extend_from_slice(b"null"),
+            _ => out.extend_from_slice(text.as_bytes()),
+        },
+        Kind::DateTime { precision } => write_json_string(out, &date_time_text(text, precision))?,
+        Kind::Text | Kind::Nested => write_json_string(out, text)?,
+    }
+    Ok(())
+}
+
+fn write_json_nested(out: &mut Vec<u8>, array: &ArrayRef, row: usize, settings: &Settings) -> WriteResult {
+    match array.data_type() {
+        DataType::List(_) => {
+            let values = array.as_list::<i32>().value(row);
+            write_json_array(out, &values, settings)
+        }
+        DataType::LargeList(_) => {
+            let values = array.as_list::<i64>().value(row);
+            write_json_array(out, &values, settings)
+        }
+        DataType::FixedSizeList(..) => {
+            let values = array.as_fixed_size_list().value(row);
+            write_json_array(out, &values, settings)
+        }
+        DataType::Struct(_) => {
+            let strukt = array.as_struct();
+            out.push(b'[');
+            for (i, column) in strukt.columns().iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_value(out, column, row, settings)?;
+            }
+            out.push(b']');
+            Ok(())
+        }
+        DataType::Map(..) => {
+            let entries = array.as_map().value(row);
+            let keys = entries.column(0);
+            let values = entries.column(1);
+            let options = format_options();
+            let key_formatter = ArrayFormatter::try_new(keys.as_ref(), &options)?;
+            out.push(b'{');
+            for i in 0..entries.len() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_string(out, &key_formatter.value(i).to_string())?;
+                out.push(b':');
+                write_json_value(out, values, i, settings)?;
+            }
+            out.push(b'}');
+            Ok(())
+        }
+        _ => Err("not a nested type".into()),
+    }
+}
+
+fn write_json_array(out: &mut Vec<u8>, values: &ArrayRef, settings: &Settings) -> WriteResult {
+    out.push(b'[');
+    for i in 0..values.len() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json_value(out, values, i, settings)?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+fn write_json_row(out: &mut Vec<u8>, names: &[String], columns: &[Column], row: usize, settings: &Settings) -> WriteResult {
+    out.push(b'{');
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(names[i].as_bytes());
+        out.push(b':');
+        if column.array.is_null(row) {
+            out.extend_from_slice(b"null");
+        } else if column.kind == Kind::Nested {
+            write_json_nested(out, column.array, row, settings)?;
+        } else {
+            let text = column.formatter.value(row).to_string();
+            write_json_scalar(out, column.kind, &text, settings)?;
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn quoted_names(schema: &Schema) -> Vec<String> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| serde_json::to_string(f.name()).expect("strings serialise"))
+        .collect()
+}
+
+fn write_json(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], statistics: &Statistics, settings: &Settings) -> WriteResult {
+    let names = quoted_names(schema);
+    out.extend_from_slice(b"{\n\t\"meta\":\n\t[");
+    for (i, field) in schema.fields().iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write!(out, "\n\t\t{{\n\t\t\t\"name\": {},\n\t\t\t\"type\": ", names[i])?;
+        write_json_string(out, &ChType::of_field(field).to_string())?;
+        out.extend_from_slice(b"\n\t\t}");
+    }
+    out.extend_from_slice(b"\n\t],\n\n\t\"data\":\n\t[");
+    let options = format_options();
+    let mut rows = 0usize;
+    for batch in batches {
+        let columns = columns(batch, &options)?;
+        for row in 0..batch.num_rows() {
+            out.extend_from_slice(if rows == 0 { b"\n\t\t" } else { b",\n\t\t" });
+            write_json_row(out, &names, &columns, row, settings)?;
+            rows += 1;
+        }
+    }
+    write!(out, "\n\t],\n\n\t\"rows\": {rows},")?;
+    if let Some(before_limit) = statistics.rows_before_limit {
+        write!(out, "\n\n\t\"rows_before_limit_at_least\": {},", before_limit.max(rows))?;
+    }
+    write!(
+        out,
+        "\n\n\t\"statistics\":\n\t{{\n\t\t\"elapsed\": {},\n\t\t\"rows_read\": {},\n\t\t\"bytes_read\": {}\n\t}}\n}}\n",
+        statistics.elapsed.as_secs_f64(),
+        statistics.rows_read,
+        statistics.bytes_read
+    )?;
+    Ok(())
+}
+
+fn write_json_each_row(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], settings: &Settings) -> WriteResult {
+    let names = quoted_names(schema);
+    let options = format_options();
+    for batch in batches {
+        let columns = columns(batch, &options)?;
+        for row in 0..batch.num_rows() {
+            write_json_row(out, &names, &columns, row, settings)?;
+            out.push(b'\n');
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Separated {
+    Csv,
+    Tsv,
+}
+
+fn write_csv_field(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    for byte in text.bytes() {
+        if byte == b'"' {
+            out.push(b'"');
+        }
+        out.push(byte);
+    }
+    out.push(b'"');
+}
+
+fn write_tsv_field(out: &mut Vec<u8>, text: &str) {
+    for byte in text.bytes() {
+        match byte {
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\0' => out.extend_from_slice(b"\\0"),
+            other => out.push(other),
+        }
+    }
+}
+
+fn write_separated(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], with_names: bool, style: Separated) -> WriteResult {
+    let separator = if style == Separated::Csv { b',' } else { b'\t' };
+    if with_names {
+        for (i, field) in schema.fields().iter().enumerate() {
+            if i > 0 {
+                out.push(separator);
+            }
+            match style {
+                Separated::Csv => write_csv_field(out, field.name()),
+                Separated::Tsv => write_tsv_field(out, field.name()),
+            }
+        }
+        out.push(b'\n');
+    }
+    let options = format_options();
+    let settings = Settings::default();
+    for batch in batches {
+        let columns = columns(batch, &options)?;
+        for row in 0..batch.num_rows() {
+            for (i, column) in columns.iter().enumerate() {
+                if i > 0 {
+                    out.push(separator);
+                }
+                if column.array.is_null(row) {
+                    out.extend_from_slice(b"\\N");
+                    continue;
+                }
+                let text = match column.kind {
+                    Kind::DateTime { precision } => date_time_text(&column.formatter.value(row).to_string(), precision),
+                    Kind::Nested => {
+                        let mut nested = Vec::new();
+                        write_json_nested(&mut nested, column.array, row, &settings)?;
+                        String::from_utf8(nested)?.replace('"', "'")
+                    }
+                    _ => column.formatter.value(row).to_string(),
+                };
+                let quoted = matches!(column.kind, Kind::Text | Kind::DateTime { .. } | Kind::Nested);
+                match style {
+                    Separated::Csv if quoted => write_csv_field(out, &text),
+                    Separated::Csv => out.extend_from_slice(text.as_bytes()),
+                    Separated::Tsv => write_tsv_field(out, &text),
+                }
+            }
+            out.push(b'\n');
+        }
+    }
+    Ok(())
+}

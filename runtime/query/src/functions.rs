@@ -1,0 +1,236 @@
+//! ClickHouse functions as DataFusion UDFs and UDAFs. DataFusion lower-cases unquoted
+//! function names, so each is registered under its lower-case name. This first set covers
+//! the first path (dates and `uniq`); the full library grows family by family.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Date32Array, TimestampSecondArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, FieldRef, TimeUnit, TimestampSecondType};
+use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::execution::SessionState;
+use datafusion::functions_aggregate::count::Count;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, GroupsAccumulator, ScalarFunctionArgs,
+    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+pub fn register_all(state: &mut SessionState) {
+    let scalars = [
+        DateFunction::new("todate", DateKind::ToDate),
+        DateFunction::new("tostartofhour", DateKind::StartOfHour),
+        DateFunction::new("tostartofday", DateKind::StartOfDay),
+        DateFunction::new("now", DateKind::Now),
+        DateFunction::new("today", DateKind::Today),
+    ];
+    for function in scalars {
+        state
+            .register_udf(Arc::new(ScalarUDF::new_from_impl(function)))
+            .expect("registering a scalar function cannot fail");
+    }
+    state
+        .register_udaf(Arc::new(AggregateUDF::new_from_impl(Uniq::new())))
+        .expect("registering an aggregate function cannot fail");
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum DateKind {
+    ToDate,
+    StartOfHour,
+    StartOfDay,
+    Now,
+    Today,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DateFunction {
+    name: &'static str,
+    kind: DateKind,
+    signature: Signature,
+}
+
+impl DateFunction {
+    fn new(name: &'static str, kind: DateKind) -> Self {
+        let signature = match kind {
+            DateKind::Now | DateKind::Today => Signature::nullary(Volatility::Stable),
+            _ => Signature::any(1, Volatility::Immutable),
+        };
+        DateFunction {
+            name,
+            kind,
+            signature,
+        }
+    }
+}
+
+fn time_zone_of(data_type: &DataType) -> Arc<str> {
+    match data_type {
+        DataType::Timestamp(_, Some(tz)) => tz.clone(),
+        _ => colibri_types::DEFAULT_TIME_ZONE.into(),
+    }
+}
+
+/// Seconds since the epoch of any date/time or string argument, in its time zone.
+fn to_seconds(array: &ArrayRef) -> Result<TimestampSecondArray> {
+    let tz = time_zone_of(array.data_type());
+    let target = DataType::Timestamp(TimeUnit::Second, Some(tz));
+    Ok(cast(array, &target)?.as_primitive::<TimestampSecondType>().clone())
+}
+
+/// Rounds seconds down to a multiple of `step` (UTC; zones with whole-hour offsets agree for
+/// hours).
+fn floor_seconds(array: &ArrayRef, step: i64) -> Result<ArrayRef> {
+    let tz = time_zone_of(array.data_type());
+    let seconds = to_seconds(array)?;
+    let floored: TimestampSecondArray = seconds.unary(|v| v - v.rem_euclid(step));
+    Ok(Arc::new(floored.with_timezone(tz)))
+}
+
+impl ScalarUDFImpl for DateFunction {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        Ok(match self.kind {
+            DateKind::ToDate | DateKind::Today => DataType::Date32,
+            DateKind::Now => DataType::Timestamp(
+                TimeUnit::Second,
+                Some(colibri_types::DEFAULT_TIME_ZONE.into()),
+            ),
+            DateKind::StartOfHour | DateKind::StartOfDay => {
+                DataType::Timestamp(TimeUnit::Second, Some(time_zone_of(&args[0])))
+            }
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let now = chrono::Utc::now().timestamp();
+        match self.kind {
+            DateKind::Now => {
+                return Ok(ColumnarValue::Scalar(ScalarValue::TimestampSecond(
+                    Some(now),
+                    Some(colibri_types::DEFAULT_TIME_ZONE.into()),
+                )));
+            }
+            DateKind::Today => {
+                return Ok(ColumnarValue::Scalar(ScalarValue::Date32(Some(
+                    now.div_euclid(86_400) as i32,
+                ))));
+            }
+            _ => {}
+        }
+        let Some(arg) = args.args.first() else {
+            return exec_err!("{} expects one argument", self.name);
+        };
+        let is_scalar = matches!(arg, ColumnarValue::Scalar(_));
+        let array = arg.to_array(args.number_rows)?;
+        let result: ArrayRef = match self.kind {
+            DateKind::ToDate => match array.data_type() {
+                DataType::Date32 => array,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                    let seconds = to_seconds(&array)?;
+                    Arc::new(Date32Array::from_iter(
+                        seconds.iter().map(|v| v.map(|s| s.div_euclid(86_400) as i32)),
+                    ))
+                }
+                _ => cast(&array, &DataType::Date32)?,
+            },
+            DateKind::StartOfHour => floor_seconds(&array, 3_600)?,
+            DateKind::StartOfDay => floor_seconds(&array, 86_400)?,
+            DateKind::Now | DateKind::Today => unreachable!("handled above"),
+        };
+        if is_scalar && result.len() == 1 {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?))
+        } else {
+            Ok(ColumnarValue::Array(result))
+        }
+    }
+}
+
+/// `uniq(x)`: the number of distinct values. ClickHouse's is an adaptive estimate that is
+/// exact below 65,536 distinct values; Colibri counts exactly, with DataFusion's distinct
+/// count accumulators.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Uniq {
+    count: Count,
+    signature: Signature,
+}
+
+impl Uniq {
+    fn new() -> Self {
+        Uniq {
+            count: Count::new(),
+            signature: Signature::variadic_any(Volatility::Immutable),
+        }
+    }
+}
+
+impl AggregateUDFImpl for Uniq {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        "uniq"
+    }
+
+    fn aliases(&self) -> &[String] {
+        static ALIASES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        ALIASES.get_or_init(|| vec!["uniqexact".to_string()])
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.count.return_type(arg_types)
+    }
+
+    fn is_nullable(&self) -> bool {
+        false
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        self.count.state_fields(StateFieldsArgs {
+            is_distinct: true,
+            ..args
+        })
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        self.count.accumulator(AccumulatorArgs {
+            is_distinct: true,
+            ..args
+        })
+    }
+
+    fn groups_accumulator_supported(&self, args: AccumulatorArgs) -> bool {
+        self.count.groups_accumulator_supported(AccumulatorArgs {
+            is_distinct: true,
+            ..args
+        })
+    }
+
+    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        self.count.create_groups_accumulator(AccumulatorArgs {
+            is_distinct: true,
+            ..args
+        })
+    }
+
+    fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
+        self.count.default_value(data_type)
+    }
+}

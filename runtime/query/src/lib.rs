@@ -1,0 +1,216 @@
+//! Colibri's query engine: ClickHouse SQL on Apache DataFusion. It parses with the ClickHouse
+//! dialect, accepts only read statements, resolves every table through a caller-supplied
+//! resolver (which is where authorisation happens), runs with ClickHouse functions and
+//! encodes results in ClickHouse's output formats. It holds no data and knows no HTTP.
+
+mod dialect;
+mod format;
+mod functions;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::record_batch::RecordBatch;
+use datafusion::catalog::TableProvider;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::context::SessionState;
+use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+pub use format::{Format, Settings};
+
+/// Longest SQL text accepted.
+pub const MAX_SQL_BYTES: usize = 8 * 1024;
+/// Longest time a query may run.
+pub const MAX_EXECUTION_TIME: Duration = Duration::from_secs(10);
+/// Largest encoded result.
+pub const MAX_RESULT_BYTES: usize = 100 * 1024 * 1024;
+
+/// Why a query failed, with the HTTP-facing class and the ClickHouse error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub code: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    Forbidden,
+    Timeout,
+    Internal,
+}
+
+/// ClickHouse error codes Colibri produces.
+pub mod codes {
+    pub const SYNTAX_ERROR: u32 = 62;
+    pub const UNKNOWN_TABLE: u32 = 60;
+    pub const UNKNOWN_IDENTIFIER: u32 = 47;
+    pub const UNKNOWN_FUNCTION: u32 = 46;
+    pub const BAD_ARGUMENTS: u32 = 36;
+    pub const UNKNOWN_FORMAT: u32 = 73;
+    pub const TIMEOUT_EXCEEDED: u32 = 159;
+    pub const TOO_MANY_BYTES: u32 = 307;
+    pub const READONLY: u32 = 164;
+    pub const ACCESS_DENIED: u32 = 497;
+    pub const EMPTY_QUERY: u32 = 211;
+    pub const QUERY_IS_TOO_LARGE: u32 = 393;
+    pub const LOGICAL_ERROR: u32 = 49;
+}
+
+impl QueryError {
+    pub fn new(kind: ErrorKind, code: u32, message: impl Into<String>) -> Self {
+        QueryError {
+            kind,
+            message: message.into(),
+            code,
+        }
+    }
+
+    pub fn bad_request(code: u32, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, code, message)
+    }
+
+    fn from_datafusion(error: datafusion::error::DataFusionError) -> Self {
+        let message = error.to_string();
+        let code = if message.contains("not found") && message.contains("table") {
+            codes::UNKNOWN_TABLE
+        } else if message.contains("Invalid function") || message.contains("function") && message.contains("not found") {
+            codes::UNKNOWN_FUNCTION
+        } else if message.contains("No field named") || message.contains("Schema error") {
+            codes::UNKNOWN_IDENTIFIER
+        } else if message.contains("SQL error") || message.contains("ParserError") {
+            codes::SYNTAX_ERROR
+        } else {
+            codes::BAD_ARGUMENTS
+        };
+        Self::bad_request(code, message)
+    }
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+pub type Result<T, E = QueryError> = std::result::Result<T, E>;
+
+/// Resolves the tables a statement names. Implementations check the caller's rights and
+/// answer `Forbidden` or an unknown-table error.
+pub trait TableResolver: Send + Sync {
+    fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>>;
+}
+
+/// An encoded query result.
+#[derive(Debug)]
+pub struct QueryOutput {
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+/// The shared, immutable part of every query session: configuration and functions.
+pub struct QueryEngine {
+    state: SessionState,
+}
+
+impl Default for QueryEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl QueryEngine {
+    pub fn new() -> Self {
+        let config = SessionConfig::new()
+            .with_information_schema(false)
+            .set_bool("datafusion.sql_parser.enable_ident_normalization", false)
+            .set_str("datafusion.sql_parser.dialect", "ClickHouse")
+            .set_bool("datafusion.execution.parquet.pushdown_filters", true);
+        let mut state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .build();
+        functions::register_all(&mut state);
+        QueryEngine { state }
+    }
+
+    /// Runs one statement and encodes its result: the format is the statement's `FORMAT`
+    /// clause, else JSON.
+    pub async fn execute(
+        &self,
+        sql: &str,
+        settings: &Settings,
+        tables: &dyn TableResolver,
+    ) -> Result<QueryOutput> {
+        let started = Instant::now();
+        let statement = dialect::parse(sql)?;
+        let format = match &statement.format {
+            Some(name) => Format::from_name(name)?,
+            None => Format::Json,
+        };
+        let (batches, plan) = tokio::time::timeout(
+            MAX_EXECUTION_TIME,
+            self.run(statement, tables),
+        )
+        .await
+        .map_err(|_| {
+            QueryError::new(
+                ErrorKind::Timeout,
+                codes::TIMEOUT_EXCEEDED,
+                format!(
+                    "Timeout exceeded: elapsed {:.1} seconds, maximum: {}",
+                    started.elapsed().as_secs_f64(),
+                    MAX_EXECUTION_TIME.as_secs()
+                ),
+            )
+        })??;
+        let statistics = format::Statistics::of_plan(plan.as_ref(), started.elapsed());
+        let body = format::encode(format, &plan.schema(), &batches, &statistics, settings)?;
+        if body.len() > MAX_RESULT_BYTES {
+            return Err(QueryError::bad_request(
+                codes::TOO_MANY_BYTES,
+                format!("Result is larger than {MAX_RESULT_BYTES} bytes"),
+            ));
+        }
+        Ok(QueryOutput {
+            content_type: format.content_type(),
+            body,
+        })
+    }
+
+    /// Runs a statement and returns its batches (for the storage `read` capability).
+    pub async fn collect(&self, sql: &str, tables: &dyn TableResolver) -> Result<Vec<RecordBatch>> {
+        let statement = dialect::parse(sql)?;
+        Ok(self.run(statement, tables).await?.0)
+    }
+
+    async fn run(
+        &self,
+        statement: dialect::ReadStatement,
+        tables: &dyn TableResolver,
+    ) -> Result<(Vec<RecordBatch>, Arc<dyn ExecutionPlan>)> {
+        let ctx = SessionContext::new_with_state(self.state.clone());
+        for name in &statement.tables {
+            let provider = tables.resolve(name)?;
+            ctx.register_table(name.as_str(), provider)
+                .map_err(QueryError::from_datafusion)?;
+        }
+        let state = ctx.state();
+        let plan = state
+            .statement_to_plan(statement.statement)
+            .await
+            .map_err(QueryError::from_datafusion)?;
+        let plan = state
+            .create_physical_plan(&plan)
+            .await
+            .map_err(QueryError::from_datafusion)?;
+        let batches = collect(plan.clone(), ctx.task_ctx())
+            .await
+            .map_err(QueryError::from_datafusion)?;
+        Ok((batches, plan))
+    }
+}

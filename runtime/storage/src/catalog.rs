@@ -1,0 +1,390 @@
+//! The catalog: workspace, data sources and tokens, kept in memory and persisted as one JSON
+//! record per entity in the object store. New names are claimed with conditional puts, so
+//! several nodes sharing one bucket never both create the same name.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use colibri_types::ChType;
+use futures::TryStreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, PutMode, PutOptions, PutPayload};
+use parking_lot::RwLock;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result, paths};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One column of a data source as declared: a ClickHouse type, an optional JSONPath and an
+/// optional DEFAULT expression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub jsonpath: Option<String>,
+    pub default_value: Option<String>,
+}
+
+/// Columns of a data source to be created.
+pub type NewColumn = ColumnDef;
+
+impl ColumnDef {
+    pub fn ch_type(&self) -> ChType {
+        self.type_name
+            .parse()
+            .expect("column types are validated when the data source is created")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DataSource {
+    pub id: String,
+    pub name: String,
+    /// How the data source was created: csv, ndjson or parquet.
+    pub format: String,
+    pub columns: Vec<ColumnDef>,
+    pub engine: String,
+    pub sorting_key: String,
+    pub partition_key: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// For a quarantine table, the id of the data source it belongs to.
+    pub quarantine_of: Option<String>,
+}
+
+impl DataSource {
+    /// The Arrow schema of the data source's rows.
+    pub fn arrow_schema(&self) -> arrow::datatypes::SchemaRef {
+        Arc::new(arrow::datatypes::Schema::new(
+            self.columns
+                .iter()
+                .map(|c| c.ch_type().arrow_field(&c.name))
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    pub fn quarantine_name(name: &str) -> String {
+        format!("{name}_quarantine")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Token {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+struct State {
+    workspace: Option<Workspace>,
+    datasources: HashMap<String, DataSource>,
+    ids_by_name: HashMap<String, String>,
+    tokens: HashMap<String, Token>,
+}
+
+pub struct Catalog {
+    store: Arc<dyn ObjectStore>,
+    state: RwLock<State>,
+}
+
+/// Reserved words that cannot name a data source (GEN-12), compared case-insensitively.
+const RESERVED_NAMES: &[&str] = &[
+    "array", "boolean", "date", "date32", "datetime", "datetime32", "datetime64", "decimal",
+    "decimal128", "decimal256", "decimal32", "decimal64", "enum", "enum16", "enum8",
+    "fixedstring", "float32", "float64", "ipv4", "ipv6", "int128", "int16", "int256", "int32",
+    "int64", "int8", "multipolygon", "point", "polygon", "ring", "string", "table", "uint128",
+    "uint16", "uint256", "uint32", "uint64", "uint8", "uuid", "_temporary_and_external_tables",
+    "add", "after", "all", "and", "anti", "any", "as", "asc", "asof", "between", "by", "case",
+    "collate", "column", "columns", "cross", "cube", "custom_error", "day_diff", "default",
+    "defined", "desc", "distinct", "else", "end", "enumerate_with_last", "error", "exists",
+    "from", "full", "functions", "generaterandom", "global", "group", "having", "if", "ilike",
+    "in", "inner", "insert", "interval", "into", "join", "left", "like", "limit", "limits",
+    "max", "min", "not", "null", "numbers_mt", "on", "one", "or", "order", "outer", "prewhere",
+    "public", "right", "sample", "select", "semi", "split_to_array", "sql_and", "sql_unescape",
+    "system", "then", "tinybird", "to", "union", "using", "where", "with", "zeros_mt",
+];
+
+/// Checks a resource name against GEN-12 and GEN-14.
+pub fn validate_name(name: &str) -> Result<()> {
+    let mut chars = name.chars();
+    let well_formed = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !well_formed {
+        return Err(Error::Invalid(format!(
+            "Invalid name '{name}': names start with a letter or underscore and contain only letters, digits and underscores"
+        )));
+    }
+    if RESERVED_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(Error::Invalid(format!("Invalid name '{name}': it is a reserved word")));
+    }
+    if name.ends_with("_quarantine") {
+        return Err(Error::Invalid(format!(
+            "Invalid name '{name}': the suffix _quarantine is reserved for quarantine tables"
+        )));
+    }
+    Ok(())
+}
+
+fn new_id() -> String {
+    format!("t_{}", uuid::Uuid::new_v4().simple())
+}
+
+fn validate_columns(columns: &[ColumnDef]) -> Result<()> {
+    if columns.is_empty() {
+        return Err(Error::Invalid("A Data Source needs at least one column".into()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for column in columns {
+        if column.name.is_empty() {
+            return Err(Error::Invalid("Column names cannot be empty".into()));
+        }
+        if !seen.insert(column.name.as_str()) {
+            return Err(Error::Invalid(format!("Duplicated column '{}'", column.name)));
+        }
+        column.type_name.parse::<ChType>().map_err(|e| {
+            Error::Invalid(format!("Column '{}': {e}", column.name))
+        })?;
+    }
+    Ok(())
+}
+
+fn quarantine_columns(columns: &[ColumnDef]) -> Vec<ColumnDef> {
+    let column = |name: &str, type_name: &str| ColumnDef {
+        name: name.to_string(),
+        type_name: type_name.to_string(),
+        jsonpath: None,
+        default_value: None,
+    };
+    columns
+        .iter()
+        .map(|c| column(&c.name, "Nullable(String)"))
+        .chain([
+            column("c__error_column", "Array(String)"),
+            column("c__error", "Array(String)"),
+            column("c__import_id", "Nullable(String)"),
+            column("insertion_date", "DateTime"),
+        ])
+        .collect()
+}
+
+impl Catalog {
+    /// Loads every record under the catalog store.
+    pub async fn open(store: Arc<dyn ObjectStore>) -> Result<Catalog> {
+        let catalog = Catalog {
+            store,
+            state: RwLock::new(State::default()),
+        };
+        let workspace = catalog.read_record::<Workspace>(&paths::workspace_record()).await?;
+        let datasources: Vec<DataSource> = catalog.read_records(&paths::datasource_records()).await?;
+        let tokens: Vec<Token> = catalog.read_records(&paths::token_records()).await?;
+        {
+            let mut state = catalog.state.write();
+            state.workspace = workspace;
+            for datasource in datasources {
+                state.ids_by_name.insert(datasource.name.clone(), datasource.id.clone());
+                state.datasources.insert(datasource.id.clone(), datasource);
+            }
+            for token in tokens {
+                state.tokens.insert(token.id.clone(), token);
+            }
+        }
+        Ok(catalog)
+    }
+
+    async fn read_record<T: serde::de::DeserializeOwned>(&self, path: &Path) -> Result<Option<T>> {
+        match self.store.get(path).await {
+            Ok(found) => Ok(Some(serde_json::from_slice(&found.bytes().await?)?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn read_records<T: serde::de::DeserializeOwned>(&self, folder: &Path) -> Result<Vec<T>> {
+        let metas: Vec<_> = self.store.list(Some(folder)).try_collect().await?;
+        let mut records = Vec::with_capacity(metas.len());
+        for meta in metas {
+            if let Some(record) = self.read_record(&meta.location).await? {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    async fn write_record<T: Serialize>(&self, path: &Path, record: &T, mode: PutMode) -> Result<()> {
+        let payload = PutPayload::from(serde_json::to_vec_pretty(record)?);
+        let options = PutOptions {
+            mode,
+            ..Default::default()
+        };
+        match self.store.put_opts(path, payload, options).await {
+            Ok(_) => Ok(()),
+            Err(object_store::Error::AlreadyExists { .. }) => {
+                Err(Error::Conflict(format!("{path} already exists")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The workspace, created with `name` on first use.
+    pub async fn ensure_workspace(&self, name: &str) -> Result<Workspace> {
+        if let Some(workspace) = self.state.read().workspace.clone() {
+            return Ok(workspace);
+        }
+        let workspace = Workspace {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_string(),
+            created_at: Utc::now(),
+        };
+        match self
+            .write_record(&paths::workspace_record(), &workspace, PutMode::Create)
+            .await
+        {
+            Ok(()) => {}
+            // Another node created it first: use theirs.
+            Err(Error::Conflict(_)) => {
+                let theirs = self
+                    .read_record::<Workspace>(&paths::workspace_record())
+                    .await?
+                    .ok_or_else(|| Error::Conflict("workspace record vanished".into()))?;
+                self.state.write().workspace = Some(theirs.clone());
+                return Ok(theirs);
+            }
+            Err(e) => return Err(e),
+        }
+        self.state.write().workspace = Some(workspace.clone());
+        Ok(workspace)
+    }
+
+    pub fn workspace(&self) -> Option<Workspace> {
+        self.state.read().workspace.clone()
+    }
+
+    /// Every data source, quarantine tables included.
+    pub fn datasources(&self) -> Vec<DataSource> {
+        let mut all: Vec<_> = self.state.read().datasources.values().cloned().collect();
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
+        all
+    }
+
+    /// A data source (or quarantine table) by name or id.
+    pub fn datasource(&self, name_or_id: &str) -> Option<DataSource> {
+        let state = self.state.read();
+        let id = state
+            .ids_by_name
+            .get(name_or_id)
+            .map(String::as_str)
+            .unwrap_or(name_or_id);
+        state.datasources.get(id).cloned()
+    }
+
+    /// Creates a data source and its quarantine table; returns both.
+    pub async fn create_datasource(
+        &self,
+        name: &str,
+        format: &str,
+        columns: Vec<ColumnDef>,
+    ) -> Result<(DataSource, DataSource)> {
+        validate_name(name)?;
+        validate_columns(&columns)?;
+        if self.datasource(name).is_some() {
+            return Err(Error::Conflict(format!("Data Source '{name}' already exists")));
+        }
+        let quarantine_name = DataSource::quarantine_name(name);
+        let now = Utc::now();
+        let datasource = DataSource {
+            id: new_id(),
+            name: name.to_string(),
+            format: format.to_string(),
+            sorting_key: String::new(),
+            partition_key: String::new(),
+            engine: "MergeTree".to_string(),
+            created_at: now,
+            updated_at: now,
+            quarantine_of: None,
+            columns,
+        };
+        let quarantine = DataSource {
+            id: new_id(),
+            name: quarantine_name.clone(),
+            columns: quarantine_columns(&datasource.columns),
+            quarantine_of: Some(datasource.id.clone()),
+            ..datasource.clone()
+        };
+        self.write_record(&paths::name_claim(name), &datasource.id, PutMode::Create)
+            .await
+            .map_err(|e| match e {
+                Error::Conflict(_) => Error::Conflict(format!("Data Source '{name}' already exists")),
+                other => other,
+            })?;
+        for record in [&quarantine, &datasource] {
+            self.write_record(&paths::datasource_record(&record.id), record, PutMode::Create)
+                .await?;
+        }
+        let mut state = self.state.write();
+        for record in [&datasource, &quarantine] {
+            state.ids_by_name.insert(record.name.clone(), record.id.clone());
+            state.datasources.insert(record.id.clone(), record.clone());
+        }
+        Ok((datasource, quarantine))
+    }
+
+    pub fn tokens(&self) -> Vec<Token> {
+        let mut all: Vec<_> = self.state.read().tokens.values().cloned().collect();
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        all
+    }
+
+    /// The token whose secret is `value`.
+    pub fn token_by_value(&self, value: &str) -> Option<Token> {
+        self.state
+            .read()
+            .tokens
+            .values()
+            .find(|t| t.token == value)
+            .cloned()
+    }
+
+    pub fn token_by_name(&self, name: &str) -> Option<Token> {
+        self.state
+            .read()
+            .tokens
+            .values()
+            .find(|t| t.name == name)
+            .cloned()
+    }
+
+    /// Creates a token, or with the name of an existing token, replaces its value and scopes.
+    pub async fn put_token(&self, name: &str, value: String, scopes: Vec<String>) -> Result<Token> {
+        let token = match self.token_by_name(name) {
+            Some(existing) => Token {
+                token: value,
+                scopes,
+                ..existing
+            },
+            None => Token {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: name.to_string(),
+                token: value,
+                scopes,
+                created_at: Utc::now(),
+            },
+        };
+        self.write_record(&paths::token_record(&token.id), &token, PutMode::Overwrite)
+            .await?;
+        self.state.write().tokens.insert(token.id.clone(), token.clone());
+        Ok(token)
+    }
+}

@@ -1,0 +1,157 @@
+//! Colibri's storage layer: the catalog (workspace, data sources, tokens) and one Delta Lake
+//! table per data source, on any `object_store` backend (a local folder by default, S3, GCS
+//! or Azure in production). Appends go to an in-memory write buffer backed by a local
+//! write-ahead log and are committed to Delta in groups; buffered rows are visible to readers
+//! and acknowledged rows survive a crash. This crate knows nothing of HTTP or WebAssembly.
+
+mod catalog;
+mod location;
+mod paths;
+mod physical;
+mod provider;
+mod table;
+mod wal;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::record_batch::RecordBatch;
+use parking_lot::RwLock;
+
+pub use catalog::{Catalog, ColumnDef, DataSource, NewColumn, Token, Workspace};
+pub use location::Location;
+pub use table::{Table, TableStats};
+
+/// Everything that can go wrong in storage, in terms a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("object store: {0}")]
+    ObjectStore(#[from] object_store::Error),
+    #[error("delta: {0}")]
+    Delta(#[from] deltalake::DeltaTableError),
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    #[error("write-ahead log: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("catalog record: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the commit holding these rows failed: {0}")]
+    CommitFailed(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// When buffered rows are committed to Delta: after `interval`, or as soon as `max_rows`
+/// rows are waiting, or at once when a writer waits for its rows.
+#[derive(Debug, Clone, Copy)]
+pub struct FlushPolicy {
+    pub interval: Duration,
+    pub max_rows: usize,
+}
+
+impl Default for FlushPolicy {
+    fn default() -> Self {
+        FlushPolicy {
+            interval: Duration::from_millis(250),
+            max_rows: 200_000,
+        }
+    }
+}
+
+/// The storage of one Colibri node: catalog plus open tables.
+pub struct Storage {
+    location: Location,
+    catalog: Catalog,
+    tables: RwLock<HashMap<String, Arc<Table>>>,
+    wal_dir: PathBuf,
+    policy: FlushPolicy,
+}
+
+impl Storage {
+    /// Opens (or initialises) the storage at `location`, replays the write-ahead log found in
+    /// `wal_dir` and starts the committers of every table.
+    pub async fn open(location: Location, wal_dir: PathBuf, policy: FlushPolicy) -> Result<Arc<Self>> {
+        std::fs::create_dir_all(&wal_dir)?;
+        let catalog = Catalog::open(location.catalog_store()).await?;
+        let storage = Arc::new(Storage {
+            location,
+            catalog,
+            tables: RwLock::new(HashMap::new()),
+            wal_dir,
+            policy,
+        });
+        for datasource in storage.catalog.datasources() {
+            storage.open_table(&datasource).await?;
+        }
+        Ok(storage)
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    async fn open_table(&self, datasource: &DataSource) -> Result<Arc<Table>> {
+        let table = Table::open(
+            datasource,
+            &self.location,
+            self.wal_dir.join(&datasource.id),
+            self.policy,
+        )
+        .await?;
+        self.tables
+            .write()
+            .insert(datasource.id.clone(), table.clone());
+        Ok(table)
+    }
+
+    /// Creates a data source and its `_quarantine` companion, with their Delta tables.
+    pub async fn create_datasource(
+        &self,
+        name: &str,
+        format: &str,
+        columns: Vec<NewColumn>,
+    ) -> Result<DataSource> {
+        let (datasource, quarantine) = self.catalog.create_datasource(name, format, columns).await?;
+        self.open_table(&datasource).await?;
+        self.open_table(&quarantine).await?;
+        Ok(datasource)
+    }
+
+    /// The open table of a data source.
+    pub fn table(&self, datasource: &DataSource) -> Result<Arc<Table>> {
+        self.tables
+            .read()
+            .get(&datasource.id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("Data Source '{}' has no table", datasource.name)))
+    }
+
+    /// Appends batches (in the data source's schema) to a data source. The returned future
+    /// resolves once the rows are in the write-ahead log and visible; `wait` makes it resolve
+    /// only after the Delta commit that holds them.
+    pub async fn append(&self, datasource: &DataSource, batches: Vec<RecordBatch>, wait: bool) -> Result<u64> {
+        let table = self.table(datasource)?;
+        table.append(batches, wait).await
+    }
+
+    /// Commits every buffered row now (used at shutdown and by tests of durability).
+    pub async fn flush_all(&self) -> Result<()> {
+        let tables: Vec<_> = self.tables.read().values().cloned().collect();
+        for table in tables {
+            table.flush().await?;
+        }
+        Ok(())
+    }
+}

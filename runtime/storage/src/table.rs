@@ -1,0 +1,351 @@
+//! One data source's table: a Delta Lake table plus a write buffer with its write-ahead log,
+//! committed in groups by a background task.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use deltalake::kernel::Transaction;
+use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::protocol::SaveMode;
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, StructType};
+use parking_lot::Mutex;
+use tokio::sync::{Notify, oneshot};
+
+use crate::wal::{self, Segment};
+use crate::{DataSource, Error, FlushPolicy, Location, Result, physical};
+
+/// The Delta application-transaction id under which WAL segment numbers are committed, so a
+/// replay after a crash never commits a segment twice.
+const WAL_APP_ID: &str = "colibri-wal";
+
+/// Row and byte counts of a table.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableStats {
+    /// Rows committed to Delta plus rows in the write buffer.
+    pub rows: u64,
+    /// Bytes of the committed Parquet files.
+    pub bytes: u64,
+}
+
+/// What a reader sees: the committed Delta snapshot and the rows not yet in it.
+pub struct TableSnapshot {
+    pub delta: DeltaTable,
+    pub buffered: Vec<RecordBatch>,
+}
+
+type Waiter = oneshot::Sender<()>;
+
+struct State {
+    delta: DeltaTable,
+    /// Rows waiting for the next commit, with the WAL segments that hold them.
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    pending_waiters: Vec<Waiter>,
+    sealed: Vec<Segment>,
+    /// Rows of the commit in flight (still visible to readers until it lands).
+    committing: Vec<RecordBatch>,
+    segment: Segment,
+    committed_rows: u64,
+    committed_bytes: u64,
+}
+
+pub struct Table {
+    pub id: String,
+    pub name: String,
+    logical: SchemaRef,
+    physical: SchemaRef,
+    wal_dir: PathBuf,
+    policy: FlushPolicy,
+    state: Mutex<State>,
+    wake: Notify,
+    commit_lock: tokio::sync::Mutex<()>,
+}
+
+async fn open_delta(datasource: &DataSource, location: &Location, physical: &SchemaRef) -> Result<DeltaTable> {
+    let url = location.table_url(&datasource.id)?;
+    let mut table = DeltaTableBuilder::from_url(url.clone())?
+        .with_storage_backend(location.root_store(), url)
+        .build()?;
+    match table.load().await {
+        Ok(()) => Ok(table),
+        Err(DeltaTableError::NotATable(_)) => {
+            let schema: StructType = physical.as_ref().try_into_kernel().map_err(|e| {
+                Error::Invalid(format!("schema of '{}' cannot be stored: {e}", datasource.name))
+            })?;
+            Ok(table
+                .create()
+                .with_table_name(&datasource.name)
+                .with_columns(schema.fields().cloned())
+                .await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn committed_stats(delta: &DeltaTable) -> (u64, u64) {
+    let Ok(snapshot) = delta.snapshot() else {
+        return (0, 0);
+    };
+    snapshot.log_data().iter().fold((0, 0), |(rows, bytes), file| {
+        (
+            rows + file.num_records().unwrap_or(0) as u64,
+            bytes + file.size().max(0) as u64,
+        )
+    })
+}
+
+async fn write_delta(
+    delta: DeltaTable,
+    physical_schema: &SchemaRef,
+    batches: &[RecordBatch],
+    wal_seq: u64,
+) -> Result<DeltaTable> {
+    let physical_batches = batches
+        .iter()
+        .map(|b| physical::to_physical(b, physical_schema))
+        .collect::<Result<Vec<_>>>()?;
+    let properties = CommitProperties::default()
+        .with_application_transaction(Transaction::new(WAL_APP_ID, wal_seq as i64));
+    Ok(delta
+        .write(physical_batches)
+        .with_save_mode(SaveMode::Append)
+        .with_commit_properties(properties)
+        .await?)
+}
+
+impl Table {
+    /// Opens (creating when absent) the Delta table of a data source, commits whatever its
+    /// write-ahead log holds that Delta does not, and starts its committer.
+    pub async fn open(
+        datasource: &DataSource,
+        location: &Location,
+        wal_dir: PathBuf,
+        policy: FlushPolicy,
+    ) -> Result<Arc<Table>> {
+        let logical = datasource.arrow_schema();
+        let physical_schema = physical::physical_schema(&logical);
+        let mut delta = open_delta(datasource, location, &physical_schema).await?;
+
+        let committed_seq = delta
+            .snapshot()?
+            .transaction_version(delta.log_store().as_ref(), WAL_APP_ID)
+            .await?
+            .unwrap_or(-1);
+        let mut replay = Vec::new();
+        let mut last_seq = committed_seq;
+        for seq in wal::list_segments(&wal_dir)? {
+            if seq as i64 > committed_seq {
+                replay.extend(wal::read_segment(&wal_dir, seq)?);
+            }
+            last_seq = last_seq.max(seq as i64);
+        }
+        if !replay.is_empty() {
+            tracing::info!(table = %datasource.name, rows = replay.iter().map(|b| b.num_rows()).sum::<usize>(), "replaying write-ahead log");
+            delta = write_delta(delta, &physical_schema, &replay, last_seq as u64).await?;
+        }
+        for seq in wal::list_segments(&wal_dir)? {
+            wal::remove_segment_file(&wal_dir, seq)?;
+        }
+        let (committed_rows, committed_bytes) = committed_stats(&delta);
+        let segment = Segment::create(&wal_dir, (last_seq + 1) as u64)?;
+        let table = Arc::new(Table {
+            id: datasource.id.clone(),
+            name: datasource.name.clone(),
+            logical,
+            physical: physical_schema,
+            wal_dir,
+            policy,
+            state: Mutex::new(State {
+                delta,
+                pending: Vec::new(),
+                pending_rows: 0,
+                pending_waiters: Vec::new(),
+                sealed: Vec::new(),
+                committing: Vec::new(),
+                segment,
+                committed_rows,
+                committed_bytes,
+            }),
+            wake: Notify::new(),
+            commit_lock: tokio::sync::Mutex::new(()),
+        });
+        tokio::spawn(table.clone().run_committer());
+        Ok(table)
+    }
+
+    /// The logical Arrow schema of the table's rows.
+    pub fn schema(&self) -> SchemaRef {
+        self.logical.clone()
+    }
+
+    pub fn stats(&self) -> TableStats {
+        let state = self.state.lock();
+        let buffered: usize = state
+            .committing
+            .iter()
+            .map(RecordBatch::num_rows)
+            .sum::<usize>()
+            + state.pending_rows;
+        TableStats {
+            rows: state.committed_rows + buffered as u64,
+            bytes: state.committed_bytes,
+        }
+    }
+
+    /// A consistent view for readers: the Delta snapshot and the buffered rows not in it.
+    pub fn snapshot(&self) -> TableSnapshot {
+        let state = self.state.lock();
+        let mut buffered = state.committing.clone();
+        buffered.extend(state.pending.iter().cloned());
+        TableSnapshot {
+            delta: state.delta.clone(),
+            buffered,
+        }
+    }
+
+    fn check_schema(&self, batch: &RecordBatch) -> Result<()> {
+        let expected = self.logical.fields();
+        let got = batch.schema();
+        let matches = got.fields().len() == expected.len()
+            && expected
+                .iter()
+                .zip(got.fields())
+                .zip(batch.columns())
+                .all(|((e, g), column)| {
+                    g.name() == e.name()
+                        && g.data_type() == e.data_type()
+                        && (e.is_nullable() || column.null_count() == 0)
+                });
+        if matches {
+            return Ok(());
+        }
+        let describe = |fields: &arrow::datatypes::Fields| {
+            fields
+                .iter()
+                .map(|f| format!("{} {}", f.name(), f.data_type()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Err(Error::Invalid(format!(
+            "rows for '{}' do not have its schema: expected ({}), got ({})",
+            self.name,
+            describe(expected),
+            describe(got.fields())
+        )))
+    }
+
+    /// Appends rows: written to the WAL and made visible at once; with `wait`, returns only
+    /// after the Delta commit that holds them.
+    pub async fn append(&self, batches: Vec<RecordBatch>, wait: bool) -> Result<u64> {
+        for batch in &batches {
+            self.check_schema(batch)?;
+        }
+        // Batches are stored with the table's own schema (field metadata included).
+        let batches = batches
+            .into_iter()
+            .filter(|b| b.num_rows() > 0)
+            .map(|b| RecordBatch::try_new(self.logical.clone(), b.columns().to_vec()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        if rows == 0 {
+            return Ok(0);
+        }
+        let (waiter, wake_now) = {
+            let mut state = self.state.lock();
+            state.segment.append(&batches)?;
+            state.pending.extend(batches);
+            state.pending_rows += rows;
+            let waiter = wait.then(|| {
+                let (sender, receiver) = oneshot::channel();
+                state.pending_waiters.push(sender);
+                receiver
+            });
+            (waiter, wait || state.pending_rows >= self.policy.max_rows)
+        };
+        if wake_now {
+            self.wake.notify_one();
+        }
+        if let Some(waiter) = waiter {
+            waiter
+                .await
+                .map_err(|_| Error::CommitFailed(format!("committer of '{}' stopped", self.name)))?;
+        }
+        Ok(rows as u64)
+    }
+
+    /// Commits every buffered row now.
+    pub async fn flush(&self) -> Result<()> {
+        self.commit_pending().await
+    }
+
+    async fn run_committer(self: Arc<Self>) {
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.policy.interval) => {}
+            }
+            if let Err(e) = self.commit_pending().await {
+                tracing::error!(table = %self.name, error = %e, "commit failed; rows stay buffered and will be retried");
+                tokio::time::sleep(self.policy.interval).await;
+            }
+        }
+    }
+
+    async fn commit_pending(&self) -> Result<()> {
+        let _one_commit_at_a_time = self.commit_lock.lock().await;
+        let (batches, waiters, segments, delta) = {
+            let mut state = self.state.lock();
+            if state.pending.is_empty() {
+                return Ok(());
+            }
+            let next = Segment::create(&self.wal_dir, state.segment.seq + 1)?;
+            let sealed = std::mem::replace(&mut state.segment, next);
+            state.sealed.push(sealed);
+            state.committing = std::mem::take(&mut state.pending);
+            state.pending_rows = 0;
+            (
+                state.committing.clone(),
+                std::mem::take(&mut state.pending_waiters),
+                std::mem::take(&mut state.sealed),
+                state.delta.clone(),
+            )
+        };
+        let last_seq = segments.last().map(|s| s.seq).unwrap_or_default();
+        match write_delta(delta, &self.physical, &batches, last_seq).await {
+            Ok(delta) => {
+                let (committed_rows, committed_bytes) = committed_stats(&delta);
+                {
+                    let mut state = self.state.lock();
+                    state.delta = delta;
+                    state.committing.clear();
+                    state.committed_rows = committed_rows;
+                    state.committed_bytes = committed_bytes;
+                }
+                for segment in segments {
+                    segment.remove()?;
+                }
+                for waiter in waiters {
+                    let _ = waiter.send(());
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let mut state = self.state.lock();
+                let mut restored = std::mem::take(&mut state.committing);
+                restored.append(&mut state.pending);
+                state.pending_rows = restored.iter().map(RecordBatch::num_rows).sum();
+                state.pending = restored;
+                let mut sealed = segments;
+                sealed.append(&mut state.sealed);
+                state.sealed = sealed;
+                let mut all_waiters = waiters;
+                all_waiters.append(&mut state.pending_waiters);
+                state.pending_waiters = all_waiters;
+                Err(e)
+            }
+        }
+    }
+}
