@@ -16,6 +16,13 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
+    // rust-toolchain.toml lists the target; make sure this toolchain has it (a no-op once
+    // installed, and skipped where rustup is absent).
+    let _ = Command::new("rustup")
+        .current_dir(&root)
+        .args(["target", "add", "wasm32-wasip2"])
+        .status();
+
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root.join("functions"))

@@ -64,6 +64,9 @@ struct ServeArgs {
     /// data folder when it is local, else ./colibri-local).
     #[arg(long)]
     local_dir: Option<PathBuf>,
+    /// Folder for compiled components (default: `compiled` in the local folder).
+    #[arg(long)]
+    compile_cache: Option<PathBuf>,
     /// Serve the routes of this Spin manifest instead of the embedded one.
     #[arg(long)]
     manifest: Option<PathBuf>,
@@ -166,7 +169,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         memory_bytes: args.guest_memory_mib << 20,
         max_instances: args.max_instances,
     };
-    let runtime = WasmRuntime::load(&app, limits, &local.join("compiled"))?;
+    let cache = args.compile_cache.clone().unwrap_or_else(|| local.join("compiled"));
+    let runtime = WasmRuntime::load(&app, limits, &cache)?;
     let services = Arc::new(Services {
         storage: storage.clone(),
         query: colibri_query::QueryEngine::new(),

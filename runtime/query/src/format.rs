@@ -123,20 +123,24 @@ fn collect_leaves(plan: &dyn ExecutionPlan, statistics: &mut Statistics) {
     }
 }
 
-/// Rows that reached the outermost limit: the output of the child of the first operator
-/// with a fetch (a limit, or a top-k sort), which is "at least" what the query would have
-/// produced without its LIMIT.
+/// Rows the outermost limit (or top-k sort) was offered: the output of the first operator
+/// below it that has no fetch of its own. A limit may stop its input early, hence "at least".
 fn rows_before_limit(plan: &dyn ExecutionPlan) -> Option<usize> {
     if plan.fetch().is_some() {
-        return plan
-            .children()
-            .first()
-            .and_then(|child| child.metrics())
-            .and_then(|metrics| metrics.output_rows());
+        return rows_below_fetch(plan);
     }
     plan.children()
         .into_iter()
         .find_map(|child| rows_before_limit(child.as_ref()))
+}
+
+fn rows_below_fetch(plan: &dyn ExecutionPlan) -> Option<usize> {
+    let child = plan.children().into_iter().next()?;
+    if child.fetch().is_some() {
+        rows_below_fetch(child.as_ref())
+    } else {
+        child.metrics()?.output_rows()
+    }
 }
 
 pub fn encode(

@@ -12,9 +12,6 @@ use arrow_schema::{DataType, Field, Fields, TimeUnit};
 /// The time zone of `DateTime` values that carry none.
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
 
-/// Field metadata key under which the ClickHouse type name of a column travels.
-pub const CLICKHOUSE_TYPE_KEY: &str = "clickhouse.type";
-
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("unknown or malformed ClickHouse type `{0}`")]
 pub struct TypeError(pub String);
@@ -139,26 +136,15 @@ impl ChType {
         }
     }
 
-    /// An Arrow field of this type, nullable as the type says, carrying the ClickHouse
-    /// type name in its metadata.
+    /// An Arrow field of this type, nullable as the type says.
     pub fn arrow_field(&self, name: &str) -> Field {
-        Field::new(name, self.arrow_type(), self.is_nullable()).with_metadata(
-            [(CLICKHOUSE_TYPE_KEY.to_string(), self.to_string())]
-                .into_iter()
-                .collect(),
-        )
+        Field::new(name, self.arrow_type(), self.is_nullable())
     }
 
-    /// The ClickHouse type of a field: its metadata when it carries one, else derived from
-    /// the Arrow type.
+    /// The ClickHouse type of a field, derived from its Arrow type and nullability.
+    /// (Arrow carries no ClickHouse name, so `LowCardinality`, `UUID` or `JSON` columns read
+    /// back as their carrier types.)
     pub fn of_field(field: &Field) -> ChType {
-        if let Some(ty) = field
-            .metadata()
-            .get(CLICKHOUSE_TYPE_KEY)
-            .and_then(|name| name.parse::<ChType>().ok())
-        {
-            return ty;
-        }
         let base = ChType::from_arrow(field.data_type());
         if field.is_nullable() {
             ChType::Nullable(Box::new(base))
@@ -190,7 +176,11 @@ impl ChType {
             },
             DataType::Date32 | DataType::Date64 => ChType::Date,
             DataType::Timestamp(unit, tz) => {
-                let tz = tz.as_ref().map(|tz| tz.to_string());
+                // The default zone is left implicit, as ClickHouse prints it.
+                let tz = tz
+                    .as_ref()
+                    .map(|tz| tz.to_string())
+                    .filter(|tz| tz != DEFAULT_TIME_ZONE);
                 match unit {
                     TimeUnit::Second => ChType::DateTime(tz),
                     TimeUnit::Millisecond => ChType::DateTime64(3, tz),

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Colibri benchmarks: events ingestion (batched NDJSON and single events) and the cost of the
+# WebAssembly hop (the same trivial handler as a component and as a native route).
+# Needs: a release build (made here), wrk (apt-get install wrk), python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo build --release -j2
+BIN="$CARGO_TARGET_DIR/release/colibri"
+DATA=$(mktemp -d)
+PORT=7199
+TOKEN=bench-token
+COLIBRI_ADMIN_TOKEN=$TOKEN "$BIN" serve --listen 127.0.0.1:$PORT --data "$DATA" >/dev/null 2>"$DATA.log" &
+PID=$!
+trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+
+echo "== machine"; nproc; grep -m1 "model name" /proc/cpuinfo || true
+
+echo "== batched NDJSON ingestion (durable: the last request of each run waits for its commit)"
+python3 bench/ingest.py "http://127.0.0.1:$PORT" "$TOKEN" 1000 20
+python3 bench/ingest.py "http://127.0.0.1:$PORT" "$TOKEN" 10000 20
+
+cat > "$DATA/event.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"ts": "2024-05-01 10:00:00", "user": "u1", "n": 1}'
+wrk.headers["Authorization"] = "Bearer bench-token"
+LUA
+echo "== single-event requests/s (wait=false)"
+wrk -t2 -c16 -d10s -s "$DATA/event.lua" "http://127.0.0.1:$PORT/v0/events?name=single" | grep -E "Requests/sec|Latency"
+
+echo "== WebAssembly hop: native /health vs component /v0/health"
+wrk -t1 -c1 -d10s "http://127.0.0.1:$PORT/health" | grep -E "Requests/sec|Latency"
+wrk -t1 -c1 -d10s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v0/health" | grep -E "Requests/sec|Latency"
+wrk -t2 -c16 -d10s "http://127.0.0.1:$PORT/health" | grep -E "Requests/sec"
+wrk -t2 -c16 -d10s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v0/health" | grep -E "Requests/sec"

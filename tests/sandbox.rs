@@ -1,0 +1,68 @@
+//! Hostile components cannot take the server down or read what their token cannot.
+
+mod support;
+
+use std::path::PathBuf;
+
+use support::{ADMIN_TOKEN, Colibri};
+
+/// A manifest serving the real events component and the hostile one.
+fn hostile_manifest() -> PathBuf {
+    let dir = support::temp_dir("manifest");
+    let guests = env!("COLIBRI_GUEST_DIR");
+    let manifest = format!(
+        "spin_manifest_version = 2\n\
+         [[trigger.http]]\nroute = \"/v0/events\"\ncomponent = \"events\"\n\
+         [[trigger.http]]\nroute = \"/hostile/...\"\ncomponent = \"hostile\"\n\
+         [component.events]\nsource = \"{guests}/colibri_events.wasm\"\n\
+         [component.hostile]\nsource = \"{guests}/colibri_hostile.wasm\"\n"
+    );
+    let path = dir.join("spin.toml");
+    std::fs::write(&path, manifest).unwrap();
+    path
+}
+
+fn start(data: &std::path::Path) -> Colibri {
+    let manifest = hostile_manifest();
+    Colibri::start_in(
+        data,
+        &["--manifest", manifest.to_str().unwrap(), "--guest-timeout-ms", "1000", "--guest-memory-mib", "64"],
+    )
+}
+
+#[test]
+fn loops_traps_and_memory_hogs_fail_alone() {
+    let server = start(&support::temp_dir("hostile"));
+    let looping = server.get("/hostile/loop");
+    assert_eq!(looping.status, 408, "{}", looping.text());
+    assert!(looping.error_message().contains("time"));
+
+    let hog = server.get("/hostile/allocate");
+    assert_eq!(hog.status, 500, "{}", hog.text());
+    hog.error_message();
+
+    let trap = server.get("/hostile/trap");
+    assert_eq!(trap.status, 500, "{}", trap.text());
+    hog.error_message();
+
+    // The server keeps serving, the real components too.
+    assert_eq!(server.get("/hostile/fine").status, 200);
+    let reply = server.send_events("after", "{\"a\": 1}", true);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
+#[test]
+fn a_component_cannot_read_past_its_token() {
+    let data = support::temp_dir("steal");
+    let nosy = support::create_token(&data, "nosy", &["DATASOURCES:READ:public_data"]);
+    let server = start(&data);
+    server.send_events("secrets", "{\"password\": \"hunter2\"}", true);
+    server.send_events("public_data", "{\"a\": 1}", true);
+    let stolen = server.request("GET", "/hostile/steal?table=secrets", Some(&nosy), &[], b"").unwrap();
+    assert_eq!(stolen.status, 403, "{}", stolen.text());
+    assert!(!stolen.text().contains("hunter2"));
+    let allowed = server.request("GET", "/hostile/steal?table=public_data", Some(&nosy), &[], b"").unwrap();
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    let admin = server.request("GET", "/hostile/steal?table=secrets", Some(ADMIN_TOKEN), &[], b"").unwrap();
+    assert!(admin.text().contains("hunter2"));
+}

@@ -1,0 +1,194 @@
+//! The Query API over real HTTP (Q-*): request styles, formats, functions and errors.
+
+mod support;
+
+use support::{ADMIN_TOKEN, Colibri};
+
+fn seeded() -> Colibri {
+    let server = Colibri::start();
+    let events = "{\"ts\": \"2024-03-01 10:15:00\", \"user\": \"a\", \"amount\": 10}\n\
+                  {\"ts\": \"2024-03-01 10:45:00\", \"user\": \"b\", \"amount\": 20}\n\
+                  {\"ts\": \"2024-03-01 11:05:00\", \"user\": \"a\", \"amount\": 30}\n\
+                  {\"ts\": \"2024-03-02 09:00:00\", \"user\": \"c\", \"amount\": 40}";
+    let reply = server.send_events("sales", events, true);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    server
+}
+
+fn encode(sql: &str) -> String {
+    url::form_urlencoded::byte_serialize(sql.as_bytes()).collect()
+}
+
+#[test]
+fn json_envelope_has_meta_data_rows_and_statistics() {
+    let server = seeded();
+    let reply = server.get(&format!("/v0/sql?q={}", encode("SELECT user, amount, ts FROM sales ORDER BY amount LIMIT 2")));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let answer = reply.json();
+    assert_eq!(
+        answer["meta"],
+        serde_json::json!([
+            {"name": "user", "type": "String"},
+            {"name": "amount", "type": "Int16"},
+            {"name": "ts", "type": "DateTime"}
+        ])
+    );
+    assert_eq!(answer["data"][0], serde_json::json!({"user": "a", "amount": 10, "ts": "2024-03-01 10:15:00"}));
+    assert_eq!(answer["rows"], 2);
+    assert_eq!(answer["rows_before_limit_at_least"], 4);
+    assert!(answer["statistics"]["elapsed"].as_f64().unwrap() > 0.0);
+    assert_eq!(answer["statistics"]["rows_read"], 4);
+    assert!(answer["statistics"]["bytes_read"].as_u64().unwrap() > 0);
+    let without_limit = server.sql("SELECT count() FROM sales");
+    assert!(without_limit.get("rows_before_limit_at_least").is_none(), "{without_limit}");
+}
+
+#[test]
+fn every_request_style_is_accepted() {
+    let server = seeded();
+    let sql = "SELECT sum(amount) AS total FROM sales FORMAT JSON";
+    let expected = serde_json::json!(100);
+    let text = server
+        .request("POST", "/v0/sql", Some(ADMIN_TOKEN), &[("content-type", "text/plain")], sql.as_bytes())
+        .unwrap();
+    assert_eq!(text.json()["data"][0]["total"], expected, "{}", text.text());
+    let form = server
+        .request(
+            "POST",
+            "/v0/sql",
+            Some(ADMIN_TOKEN),
+            &[("content-type", "application/x-www-form-urlencoded")],
+            format!("q={}", encode(sql)).as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(form.json()["data"][0]["total"], expected, "{}", form.text());
+    let json = server
+        .request(
+            "POST",
+            "/v0/sql",
+            Some(ADMIN_TOKEN),
+            &[("content-type", "application/json")],
+            serde_json::json!({ "q": sql }).to_string().as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(json.json()["data"][0]["total"], expected, "{}", json.text());
+    let get = server.get(&format!("/v0/sql?q={}", encode(sql)));
+    assert_eq!(get.json()["data"][0]["total"], expected);
+}
+
+#[test]
+fn text_formats_have_their_content_types() {
+    let server = seeded();
+    let cases = [
+        ("JSONEachRow", "application/x-ndjson", "{\"user\":\"a\",\"amount\":10,\"ts\":\"2024-03-01 10:15:00\"}\n{\"user\":\"b\",\"amount\":20,\"ts\":\"2024-03-01 10:45:00\"}\n"),
+        ("CSV", "text/csv", "\"a\",10,\"2024-03-01 10:15:00\"\n\"b\",20,\"2024-03-01 10:45:00\"\n"),
+        ("CSVWithNames", "text/csv", "\"user\",\"amount\",\"ts\"\n\"a\",10,\"2024-03-01 10:15:00\"\n\"b\",20,\"2024-03-01 10:45:00\"\n"),
+        ("TSV", "text/tab-separated-values", "a\t10\t2024-03-01 10:15:00\nb\t20\t2024-03-01 10:45:00\n"),
+        ("TSVWithNames", "text/tab-separated-values", "user\tamount\tts\na\t10\t2024-03-01 10:15:00\nb\t20\t2024-03-01 10:45:00\n"),
+    ];
+    for (format, content_type, body) in cases {
+        let sql = format!("SELECT user, amount, ts FROM sales ORDER BY amount LIMIT 2 FORMAT {format}");
+        let reply = server.get(&format!("/v0/sql?q={}", encode(&sql)));
+        assert_eq!(reply.status, 200, "{format}: {}", reply.text());
+        assert_eq!(reply.header("content-type"), Some(content_type), "{format}");
+        assert_eq!(reply.text(), body, "{format}");
+    }
+}
+
+#[test]
+fn first_path_functions_give_clickhouse_answers() {
+    let server = seeded();
+    let answer = server.sql(
+        "SELECT count() AS n, sum(amount) AS s, avg(amount) AS a, min(amount) AS lo, max(amount) AS hi, uniq(user) AS u FROM sales FORMAT JSON",
+    );
+    assert_eq!(answer["data"][0], serde_json::json!({"n": 4, "s": 100, "a": 25.0, "lo": 10, "hi": 40, "u": 3}));
+    let hours = server.sql(
+        "SELECT toStartOfHour(ts) AS hour, count() AS n FROM sales GROUP BY hour ORDER BY hour FORMAT JSON",
+    );
+    assert_eq!(
+        hours["data"],
+        serde_json::json!([
+            {"hour": "2024-03-01 10:00:00", "n": 2},
+            {"hour": "2024-03-01 11:00:00", "n": 1},
+            {"hour": "2024-03-02 09:00:00", "n": 1}
+        ])
+    );
+    assert_eq!(hours["meta"][0]["type"], "DateTime");
+    let days = server.sql("SELECT toDate(ts) AS d, toStartOfDay(ts) AS start, sum(amount) AS s FROM sales GROUP BY d, start ORDER BY d FORMAT JSON");
+    assert_eq!(
+        days["data"],
+        serde_json::json!([
+            {"d": "2024-03-01", "start": "2024-03-01 00:00:00", "s": 60},
+            {"d": "2024-03-02", "start": "2024-03-02 00:00:00", "s": 40}
+        ])
+    );
+    let clock = server.sql("SELECT today() = toDate(now()) AS same FORMAT JSON");
+    assert_eq!(clock["data"][0]["same"], true);
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let server = seeded();
+    let syntax = server.get(&format!("/v0/sql?q={}", encode("SELEC amount FROM sales")));
+    assert_eq!(syntax.status, 400);
+    assert_eq!(syntax.header("x-db-exception-code"), Some("62"));
+    assert!(syntax.error_message().to_lowercase().contains("syntax"));
+
+    let unknown = server.get(&format!("/v0/sql?q={}", encode("SELECT * FROM nowhere")));
+    assert_eq!(unknown.status, 400);
+    assert_eq!(unknown.header("x-db-exception-code"), Some("60"));
+    assert!(unknown.error_message().contains("nowhere"));
+
+    let write = server.get(&format!("/v0/sql?q={}", encode("DROP TABLE sales")));
+    assert_eq!(write.status, 400);
+    assert!(write.error_message().contains("SELECT"));
+
+    let missing = server.get("/v0/sql");
+    assert_eq!(missing.status, 400);
+    assert!(missing.error_message().contains("q"));
+
+    let format = server.get(&format!("/v0/sql?q={}", encode("SELECT 1 FORMAT Nope")));
+    assert_eq!(format.status, 400);
+    assert_eq!(format.header("x-db-exception-code"), Some("73"));
+
+    let column = server.get(&format!("/v0/sql?q={}", encode("SELECT missing_column FROM sales")));
+    assert_eq!(column.status, 400);
+    assert!(column.error_message().contains("missing_column"));
+    assert_eq!(server.count("sales"), 4);
+}
+
+#[test]
+fn reading_needs_the_read_scope() {
+    let data = support::temp_dir("read-scope");
+    let reader = support::create_token(&data, "reader", &["DATASOURCES:READ:public_events"]);
+    let server = Colibri::start_in(&data, &[]);
+    server.send_events("public_events", "{\"a\": 1}", true);
+    server.send_events("private_events", "{\"a\": 2}", true);
+    let sql = |q: &str| format!("/v0/sql?q={}", encode(q));
+    let allowed = server.request("GET", &sql("SELECT count() AS n FROM public_events"), Some(&reader), &[], b"").unwrap();
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    let denied = server.request("GET", &sql("SELECT count() FROM private_events"), Some(&reader), &[], b"").unwrap();
+    assert_eq!(denied.status, 403, "{}", denied.text());
+    assert!(denied.error_message().contains("private_events"));
+    let joined = server
+        .request("GET", &sql("SELECT * FROM public_events, private_events"), Some(&reader), &[], b"")
+        .unwrap();
+    assert_eq!(joined.status, 403);
+    // The list shows only what the token can read.
+    let listed = server.request("GET", "/v0/datasources", Some(&reader), &[], b"").unwrap().json();
+    let names: Vec<_> = listed["datasources"].as_array().unwrap().iter().map(|d| d["name"].clone()).collect();
+    assert_eq!(names, vec![serde_json::json!("public_events")]);
+}
+
+#[test]
+fn workspace_endpoint_answers_the_cli() {
+    let server = Colibri::start();
+    let workspace = server.get("/v0/workspace").json();
+    for key in ["id", "name", "user_email", "user_id", "scope"] {
+        assert!(workspace.get(key).is_some(), "{key} missing in {workspace}");
+    }
+    let unknown = server.get("/v0/nothing-here");
+    assert_eq!(unknown.status, 404);
+    unknown.error_message();
+}

@@ -1,0 +1,227 @@
+//! Starting the real `colibri` binary on a free loopback port and talking HTTP to it.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// A fresh, empty folder for one test.
+pub fn temp_dir(label: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "colibri-test-{label}-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Compiled components are shared between the servers of a test run.
+fn compile_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("colibri-compiled")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub struct Colibri {
+    child: Option<Child>,
+    pub base: String,
+    pub data: PathBuf,
+    extra_args: Vec<String>,
+    port: u16,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// Asserts a JSON error body with the JSON content type and returns its message.
+    pub fn error_message(&self) -> String {
+        assert_eq!(self.header("content-type"), Some("application/json"), "{}", self.text());
+        self.json()["error"].as_str().expect("an error message").to_string()
+    }
+}
+
+impl Colibri {
+    pub fn start() -> Colibri {
+        Colibri::start_in(&temp_dir("data"), &[])
+    }
+
+    pub fn start_in(data: &Path, extra_args: &[&str]) -> Colibri {
+        let mut server = Colibri {
+            child: None,
+            base: String::new(),
+            data: data.to_path_buf(),
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            port: free_port(),
+        };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_colibri"))
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--data")
+            .arg(&self.data)
+            .arg("--compile-cache")
+            .arg(compile_cache())
+            .args(&self.extra_args)
+            .env("COLIBRI_ADMIN_TOKEN", ADMIN_TOKEN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("colibri starts");
+        self.child = Some(child);
+        self.base = format!("http://127.0.0.1:{}", self.port);
+        let started = Instant::now();
+        loop {
+            if let Ok(reply) = self.request("GET", "/health", None, &[], b"") {
+                if reply.status == 200 {
+                    return;
+                }
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("colibri exited at start: {status}");
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "colibri did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the server with SIGKILL: no shutdown code runs.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts the server again on the same data and port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// One HTTP request. `token` is sent as a Bearer header.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Reply, ureq::Error> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let url = format!("{}{}", self.base, path);
+        let mut builder = http::Request::builder().method(method).uri(&url);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let mut response = if body.is_empty() && method != "POST" {
+            agent.run(builder.body(()).unwrap())?
+        } else {
+            agent.run(builder.body(body.to_vec()).unwrap())?
+        };
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = response.body_mut().read_to_vec()?;
+        Ok(Reply { status, headers, body })
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, Some(ADMIN_TOKEN), &[], b"").unwrap()
+    }
+
+    pub fn post(&self, path: &str, body: &[u8]) -> Reply {
+        self.request("POST", path, Some(ADMIN_TOKEN), &[], body).unwrap()
+    }
+
+    /// Runs SQL as the admin and returns the JSON answer.
+    pub fn sql(&self, sql: &str) -> serde_json::Value {
+        let reply = self.post("/v0/sql", sql.as_bytes());
+        assert_eq!(reply.status, 200, "{sql}: {}", reply.text());
+        reply.json()
+    }
+
+    /// `SELECT count() FROM table` as a number.
+    pub fn count(&self, table: &str) -> u64 {
+        let answer = self.sql(&format!("SELECT count() AS n FROM {table} FORMAT JSON"));
+        answer["data"][0]["n"].as_u64().expect("a count")
+    }
+
+    /// Sends NDJSON events and returns the reply.
+    pub fn send_events(&self, name: &str, ndjson: &str, wait: bool) -> Reply {
+        self.post(&format!("/v0/events?name={name}&wait={wait}"), ndjson.as_bytes())
+    }
+}
+
+impl Drop for Colibri {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Creates a token with `colibri create-token` on a data folder no server is using.
+pub fn create_token(data: &Path, name: &str, scopes: &[&str]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_colibri"));
+    command.arg("create-token").arg("--data").arg(data).arg("--name").arg(name);
+    for scope in scopes {
+        command.arg("--scope").arg(scope);
+    }
+    let output = command.output().expect("colibri create-token runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// Gzip-compresses bytes.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
