@@ -43,7 +43,7 @@ fn loops_traps_and_memory_hogs_fail_alone() {
 
     let trap = server.get("/hostile/trap");
     assert_eq!(trap.status, 500, "{}", trap.text());
-    hog.error_message();
+    trap.error_message();
 
     // The server keeps serving, the real components too.
     assert_eq!(server.get("/hostile/fine").status, 200);

@@ -51,10 +51,6 @@ fn main() {
     }
     embedded.push_str("];\n");
     embedded.push_str(&format!(
-        "/// Where the guest build puts every component (test components included).\npub const GUEST_DIR: &str = {:?};\n",
-        wasm_dir.display().to_string()
-    ));
-    embedded.push_str(&format!(
         "/// The embedded Spin manifest.\npub const EMBEDDED_MANIFEST: &str = include_str!({:?});\n",
         root.join("spin.toml").display().to_string()
     ));

@@ -256,6 +256,18 @@ fn build_array(data_type: &DataType, cells: &[&Cell]) -> ArrayRef {
     }
 }
 
+/// An `Array(String)` column from one list of strings per row.
+fn string_list<'a>(lists: impl Iterator<Item = &'a Vec<String>>) -> ArrayRef {
+    let mut builder = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(ChType::String.arrow_field("item")));
+    for list in lists {
+        for text in list {
+            builder.values().append_value(text);
+        }
+        builder.append(true);
+    }
+    Arc::new(builder.finish())
+}
+
 fn encode_ipc(batch: &RecordBatch) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::new();
     let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &batch.schema())
@@ -354,23 +366,11 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
             fields.push(nullable_string.arrow_field(&target.name));
             arrays.push(Arc::new(bad.iter().map(|row| row.0[i].clone()).collect::<StringArray>()));
         }
-        let string_list = |pick: &dyn Fn(&(Vec<Option<String>>, Vec<String>, Vec<String>)) -> &Vec<String>| -> ArrayRef {
-            let mut builder = ListBuilder::new(StringBuilder::new()).with_field(
-                ChType::String.arrow_field("item"),
-            );
-            for row in &bad {
-                for text in pick(row) {
-                    builder.values().append_value(text);
-                }
-                builder.append(true);
-            }
-            Arc::new(builder.finish())
-        };
         let array_of_strings: ChType = "Array(String)".parse().expect("valid type");
         fields.push(array_of_strings.arrow_field("c__error_column"));
-        arrays.push(string_list(&|row| &row.1));
+        arrays.push(string_list(bad.iter().map(|row| &row.1)));
         fields.push(array_of_strings.arrow_field("c__error"));
-        arrays.push(string_list(&|row| &row.2));
+        arrays.push(string_list(bad.iter().map(|row| &row.2)));
         fields.push(nullable_string.arrow_field("c__import_id"));
         arrays.push(Arc::new(StringArray::from(vec![None::<&str>; bad.len()])));
         let insertion: ChType = "DateTime".parse().expect("valid type");

@@ -32,21 +32,19 @@ pub struct GuestLimits {
 /// Outgoing HTTP from guests is refused: components reach the world only through the host.
 struct NoOutgoingHttp;
 
+type OutgoingResult = wasmtime_wasi_http::Result<(
+    http::Response<wasmtime_wasi_http::WasiBody>,
+    Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+)>;
+
 impl WasiHttpHooks for NoOutgoingHttp {
     fn send_request(
         &mut self,
         _request: http::Request<wasmtime_wasi_http::WasiBody>,
         _options: Option<wasmtime_wasi_http::RequestOptions>,
-        _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = wasmtime::Result<(
-                    http::Response<wasmtime_wasi_http::WasiBody>,
-                    Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-                )>,
-            > + Send,
-    > {
-        Box::new(async { Err(anyhow::anyhow!("outgoing HTTP is not available to Colibri components").into()) })
+        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> Box<dyn Future<Output = OutgoingResult> + Send> {
+        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
     }
 }
 
@@ -112,7 +110,7 @@ impl WasmRuntime {
             let component = compile_cached(&engine, source, cache_dir)
                 .with_context(|| format!("loading component {id}"))?;
             let pre = ProxyPre::new(linker.instantiate_pre(&component)?)
-                .with_context(|| format!("component {id} is not a wasi:http handler"))?;
+                .map_err(|e| anyhow::anyhow!("component {id} is not a wasi:http handler: {e}"))?;
             components.insert(id.clone(), pre);
         }
 

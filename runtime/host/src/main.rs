@@ -21,7 +21,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use colibri_storage::{FlushPolicy, Location, Storage};
-use object_store::ObjectStore as _;
+use object_store::ObjectStoreExt as _;
 
 use crate::capabilities::Services;
 use crate::engine::{GuestLimits, WasmRuntime};
@@ -141,7 +141,7 @@ async fn ensure_admin_token(storage: &Storage) -> anyhow::Result<()> {
             storage
                 .location()
                 .store()
-                .put(&object_store::path::Path::from("admin-token"), value.clone().into())
+                .put(&object_store::path::Path::from(colibri_storage::ADMIN_TOKEN_FILE), value.clone().into())
                 .await?;
             println!("Admin token (also written to the data folder's admin-token file):\n{value}");
         }

@@ -34,7 +34,7 @@ struct ComponentEntry {
 }
 
 /// A route pattern: an exact path, or a prefix when the route ends in `/...`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RoutePattern {
     Exact(String),
     Prefix(String),

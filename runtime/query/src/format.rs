@@ -234,6 +234,19 @@ fn columns<'a>(batch: &'a RecordBatch, options: &'a FormatOptions<'a>) -> std::r
         .collect()
 }
 
+/// The text of a non-null scalar cell: floats in their shortest form (`25`, `0.1`), other
+/// values by Arrow's formatter with ClickHouse's date and time layout.
+fn cell_text(column: &Column, row: usize) -> String {
+    match column.array.data_type() {
+        DataType::Float64 => column.array.as_primitive::<arrow::datatypes::Float64Type>().value(row).to_string(),
+        DataType::Float32 => column.array.as_primitive::<arrow::datatypes::Float32Type>().value(row).to_string(),
+        _ => match column.kind {
+            Kind::DateTime { precision } => date_time_text(&column.formatter.value(row).to_string(), precision),
+            _ => column.formatter.value(row).to_string(),
+        },
+    }
+}
+
 /// A date-time printed with exactly its precision's fractional digits.
 fn date_time_text(formatted: &str, precision: u8) -> String {
     let (base, fraction) = formatted.split_once('.').unwrap_or((formatted, ""));
@@ -262,8 +275,12 @@ fn write_json_value(out: &mut Vec<u8>, array: &ArrayRef, row: usize, settings: &
     if kind == Kind::Nested {
         return write_json_nested(out, array, row, settings);
     }
-    let text = ArrayFormatter::try_new(array.as_ref(), &options)?.value(row).to_string();
-    write_json_scalar(out, kind, &text, settings)
+    let column = Column {
+        array,
+        formatter: ArrayFormatter::try_new(array.as_ref(), &options)?,
+        kind,
+    };
+    write_json_scalar(out, kind, &cell_text(&column, row), settings)
 }
 
 fn write_json_scalar(out: &mut Vec<u8>, kind: Kind, text: &str, settings: &Settings) -> WriteResult {
@@ -271,13 +288,11 @@ fn write_json_scalar(out: &mut Vec<u8>, kind: Kind, text: &str, settings: &Setti
         Kind::Integer { wide } if wide && settings.quote_64bit_integers => write_json_string(out, text)?,
         Kind::Integer { .. } | Kind::Decimal | Kind::Bool => out.extend_from_slice(text.as_bytes()),
         Kind::Float => match text {
-            "NaN" | "inf" | "-inf" if settings.quote_denormals => {
-                write_json_string(out, &text.to_lowercase().replace("nan", "nan"))?
-            }
+            "NaN" | "inf" | "-inf" if settings.quote_denormals => write_json_string(out, &text.to_lowercase())?,
             "NaN" | "inf" | "-inf" => out.extend_from_slice(b"null"),
             _ => out.extend_from_slice(text.as_bytes()),
         },
-        Kind::DateTime { precision } => write_json_string(out, &date_time_text(text, precision))?,
+        Kind::DateTime { .. } => write_json_string(out, text)?,
         Kind::Text | Kind::Nested => write_json_string(out, text)?,
     }
     Ok(())
@@ -356,8 +371,7 @@ fn write_json_row(out: &mut Vec<u8>, names: &[String], columns: &[Column], row: 
         } else if column.kind == Kind::Nested {
             write_json_nested(out, column.array, row, settings)?;
         } else {
-            let text = column.formatter.value(row).to_string();
-            write_json_scalar(out, column.kind, &text, settings)?;
+            write_json_scalar(out, column.kind, &cell_text(column, row), settings)?;
         }
     }
     out.push(b'}');
@@ -479,13 +493,12 @@ fn write_separated(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], 
                     continue;
                 }
                 let text = match column.kind {
-                    Kind::DateTime { precision } => date_time_text(&column.formatter.value(row).to_string(), precision),
                     Kind::Nested => {
                         let mut nested = Vec::new();
                         write_json_nested(&mut nested, column.array, row, &settings)?;
                         String::from_utf8(nested)?.replace('"', "'")
                     }
-                    _ => column.formatter.value(row).to_string(),
+                    _ => cell_text(column, row),
                 };
                 let quoted = matches!(column.kind, Kind::Text | Kind::DateTime { .. } | Kind::Nested);
                 match style {

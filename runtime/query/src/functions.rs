@@ -2,14 +2,13 @@
 //! function names, so each is registered under its lower-case name. This first set covers
 //! the first path (dates and `uniq`); the full library grows family by family.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Date32Array, TimestampSecondArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, FieldRef, TimeUnit, TimestampSecondType};
 use datafusion::common::{Result, ScalarValue, exec_err};
-use datafusion::execution::SessionState;
+use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::functions_aggregate::count::Count;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -89,9 +88,6 @@ fn floor_seconds(array: &ArrayRef, step: i64) -> Result<ArrayRef> {
 }
 
 impl ScalarUDFImpl for DateFunction {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 
     fn name(&self) -> &str {
         self.name
@@ -177,9 +173,6 @@ impl Uniq {
 }
 
 impl AggregateUDFImpl for Uniq {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 
     fn name(&self) -> &str {
         "uniq"

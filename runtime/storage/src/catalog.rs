@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use colibri_types::ChType;
 use futures::TryStreamExt;
 use object_store::path::Path;
-use object_store::{ObjectStore, PutMode, PutOptions, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 

@@ -22,6 +22,7 @@ use parking_lot::RwLock;
 
 pub use catalog::{Catalog, ColumnDef, DataSource, NewColumn, Token, Workspace};
 pub use location::Location;
+pub use paths::ADMIN_TOKEN_FILE;
 pub use table::{Table, TableStats};
 
 /// Everything that can go wrong in storage, in terms a caller can act on.

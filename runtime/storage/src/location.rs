@@ -45,7 +45,8 @@ impl Location {
                     .to_file_path()
                     .map_err(|_| Error::Invalid(format!("bad file URL {url}")))?;
                 std::fs::create_dir_all(&folder)?;
-                let prefix = Path::from_absolute_path(&folder)?;
+                let prefix = Path::from_absolute_path(&folder)
+                    .map_err(|e| Error::Invalid(format!("bad data folder {spec}: {e}")))?;
                 (Arc::new(LocalFileSystem::new()), prefix)
             }
             _ => {

@@ -4,7 +4,7 @@ use object_store::path::Path;
 
 /// Catalog records: `catalog/...` under the root.
 pub fn catalog_root(root: &Path) -> Path {
-    root.child("catalog")
+    root.clone().join("catalog")
 }
 
 /// A data source's Delta table folder, relative to the root URL (ends in `/`).
@@ -19,7 +19,7 @@ pub fn workspace_record() -> Path {
 
 /// Inside the catalog: a data source record.
 pub fn datasource_record(id: &str) -> Path {
-    Path::from("datasources").child(format!("{id}.json"))
+    Path::from("datasources").join(format!("{id}.json"))
 }
 
 /// Inside the catalog: the folder of data source records.
@@ -29,12 +29,12 @@ pub fn datasource_records() -> Path {
 
 /// Inside the catalog: the claim on a resource name (data sources and pipes share names).
 pub fn name_claim(name: &str) -> Path {
-    Path::from("names").child(format!("{name}.json"))
+    Path::from("names").join(format!("{name}.json"))
 }
 
 /// Inside the catalog: a token record.
 pub fn token_record(id: &str) -> Path {
-    Path::from("tokens").child(format!("{id}.json"))
+    Path::from("tokens").join(format!("{id}.json"))
 }
 
 /// Inside the catalog: the folder of token records.

@@ -1,7 +1,6 @@
 //! The DataFusion view of a table: the committed Delta snapshot (cast from the physical to
 //! the logical schema) unioned with the rows still in the write buffer.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -41,9 +40,6 @@ impl Table {
 
 #[async_trait]
 impl TableProvider for TableView {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 
     fn schema(&self) -> SchemaRef {
         self.schema.clone()

@@ -289,7 +289,7 @@ struct Parser<'a> {
     pos: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn error(&self) -> TypeError {
         TypeError(self.text.to_string())
     }
@@ -314,7 +314,7 @@ impl Parser<'_> {
         if self.eat(c) { Ok(()) } else { Err(self.error()) }
     }
 
-    fn identifier(&mut self) -> Result<&str> {
+    fn identifier(&mut self) -> Result<&'a str> {
         self.skip_spaces();
         let rest = &self.text[self.pos..];
         let len = rest
