@@ -47,7 +47,7 @@ fn loops_traps_and_memory_hogs_fail_alone() {
 
     // The server keeps serving, the real components too.
     assert_eq!(server.get("/hostile/fine").status, 200);
-    let reply = server.send_events("after", "{\"a\": 1}", true);
+    let reply = server.send_events("survivors", "{\"a\": 1}", true);
     assert_eq!(reply.status, 200, "{}", reply.text());
 }
 

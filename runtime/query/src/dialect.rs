@@ -61,7 +61,12 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
     Ok(ReadStatement {
         statement,
         format,
-        tables: tables.iter().map(|t| t.to_string()).collect(),
+        tables: tables
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
     })
 }
 

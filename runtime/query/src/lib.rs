@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::record_batch::RecordBatch;
-use datafusion::catalog::TableProvider;
+use datafusion::catalog::{
+    CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
+    MemorySchemaProvider, TableProvider,
+};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
 use datafusion::physical_plan::{ExecutionPlan, collect};
@@ -182,6 +185,22 @@ impl QueryEngine {
         })
     }
 
+    /// A session of its own for one query: the shared configuration and functions, and an
+    /// empty catalog that will hold only the tables this query was allowed to resolve.
+    fn session_state(&self) -> Result<SessionState> {
+        let options = self.state.config().options();
+        let schema = Arc::new(MemorySchemaProvider::new());
+        let catalog = Arc::new(MemoryCatalogProvider::new());
+        catalog
+            .register_schema(&options.catalog.default_schema, schema)
+            .map_err(QueryError::from_datafusion)?;
+        let catalogs = Arc::new(MemoryCatalogProviderList::new());
+        catalogs.register_catalog(options.catalog.default_catalog.clone(), catalog);
+        Ok(SessionStateBuilder::new_from_existing(self.state.clone())
+            .with_catalog_list(catalogs)
+            .build())
+    }
+
     /// Runs a statement and returns its batches (for the storage `read` capability).
     pub async fn collect(&self, sql: &str, tables: &dyn TableResolver) -> Result<Vec<RecordBatch>> {
         let statement = dialect::parse(sql)?;
@@ -193,7 +212,7 @@ impl QueryEngine {
         statement: dialect::ReadStatement,
         tables: &dyn TableResolver,
     ) -> Result<(Vec<RecordBatch>, Arc<dyn ExecutionPlan>)> {
-        let ctx = SessionContext::new_with_state(self.state.clone());
+        let ctx = SessionContext::new_with_state(self.session_state()?);
         for name in &statement.tables {
             let provider = tables.resolve(name)?;
             ctx.register_table(name.as_str(), provider)

@@ -10,7 +10,7 @@ use deltalake::kernel::Transaction;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::protocol::SaveMode;
-use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, StructType};
+use deltalake::{DeltaTable, DeltaTableBuilder, StructType};
 use parking_lot::Mutex;
 use tokio::sync::{Notify, oneshot};
 
@@ -71,7 +71,8 @@ async fn open_delta(datasource: &DataSource, location: &Location, physical: &Sch
         .build()?;
     match table.load().await {
         Ok(()) => Ok(table),
-        Err(DeltaTableError::NotATable(_)) => {
+        Err(e) if table.verify_deltatable_existence().await.unwrap_or(false) => Err(e.into()),
+        Err(_) => {
             let schema: StructType = physical.as_ref().try_into_kernel().map_err(|e| {
                 Error::Invalid(format!("schema of '{}' cannot be stored: {e}", datasource.name))
             })?;
