@@ -28,6 +28,7 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
     if sql.trim().trim_end_matches(';').trim().is_empty() {
         return Err(QueryError::bad_request(codes::EMPTY_QUERY, "Empty query"));
     }
+    let (sql, trailing_format) = split_trailing_format(sql);
     let mut statements = DFParser::parse_sql_with_dialect(sql, &ClickHouseDialect {})
         .map_err(|e| QueryError::bad_request(codes::SYNTAX_ERROR, format!("Syntax error: {e}")))?;
     if statements.len() != 1 {
@@ -44,7 +45,7 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
                 match query.format_clause.take() {
                     Some(FormatClause::Identifier(ident)) => Some(ident.value),
                     Some(FormatClause::Null) => Some("Null".to_string()),
-                    None => None,
+                    None => trailing_format,
                 }
             }
             other => return Err(read_only(other)),
@@ -70,6 +71,29 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
     })
 }
 
+/// Takes a final `FORMAT <name>` off the text. sqlparser reads `SELECT 1 FORMAT X` as an
+/// alias followed by garbage, while ClickHouse reads a trailing FORMAT as the output format.
+fn split_trailing_format(sql: &str) -> (&str, Option<String>) {
+    let trimmed = sql.trim_end().trim_end_matches(';').trim_end();
+    let name_start = trimmed
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let name = &trimmed[name_start..];
+    let before = trimmed[..name_start].trim_end();
+    let keyword_start = before.len().saturating_sub("FORMAT".len());
+    let is_format = !name.is_empty()
+        && before.len() > keyword_start
+        && before[keyword_start..].eq_ignore_ascii_case("FORMAT")
+        && before[..keyword_start].ends_with(char::is_whitespace)
+        && trimmed[name_start - 1..].starts_with(char::is_whitespace);
+    if is_format {
+        (&before[..keyword_start], Some(name.to_string()))
+    } else {
+        (sql, None)
+    }
+}
+
 fn read_only(statement: &SqlStatement) -> QueryError {
     let text = statement.to_string();
     let verb = text.split_whitespace().next().unwrap_or("This statement");
@@ -88,6 +112,14 @@ mod tests {
         let statement = parse("SELECT count() FROM events FORMAT JSONEachRow").unwrap();
         assert_eq!(statement.format.as_deref(), Some("JSONEachRow"));
         assert_eq!(statement.tables, vec!["events".to_string()]);
+    }
+
+    #[test]
+    fn reads_a_trailing_format_after_a_bare_expression() {
+        let statement = parse("SELECT 1 FORMAT CSV;").unwrap();
+        assert_eq!(statement.format.as_deref(), Some("CSV"));
+        let statement = parse("SELECT format FROM t").unwrap();
+        assert_eq!(statement.format, None);
     }
 
     #[test]

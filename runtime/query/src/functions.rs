@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Date32Array, TimestampSecondArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, FieldRef, TimeUnit, TimestampSecondType};
+use arrow::datatypes::{DataType, Field, FieldRef, TimeUnit, TimestampSecondType};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::functions_aggregate::count::Count;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, GroupsAccumulator, ScalarFunctionArgs,
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, GroupsAccumulator, ReturnFieldArgs, ScalarFunctionArgs,
     ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
@@ -108,6 +108,13 @@ impl ScalarUDFImpl for DateFunction {
                 DataType::Timestamp(TimeUnit::Second, Some(time_zone_of(&args[0])))
             }
         })
+    }
+
+    /// Like ClickHouse, the result is nullable only when an argument is.
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let types: Vec<DataType> = args.arg_fields.iter().map(|f| f.data_type().clone()).collect();
+        let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
+        Ok(Arc::new(Field::new(self.name, self.return_type(&types)?, nullable)))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
