@@ -11,7 +11,10 @@ fn ndjson_with_wait_is_committed_and_counted() {
     let reply = server.send_events("web", body, true);
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.header("content-type"), Some("application/json"));
-    assert_eq!(reply.json(), serde_json::json!({"successful_rows": 2, "quarantined_rows": 0}));
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"successful_rows": 2, "quarantined_rows": 0})
+    );
     assert_eq!(server.count("web"), 2);
 }
 
@@ -43,12 +46,20 @@ fn auto_created_schema_is_guessed_and_listed() {
         .expect("the data source is listed")
         .clone();
     assert_eq!(datasource["statistics"]["row_count"], 2);
-    assert!(datasource["created_at"].as_str().unwrap().len() == 26, "{datasource}");
+    assert!(
+        datasource["created_at"].as_str().unwrap().len() == 26,
+        "{datasource}"
+    );
     let columns: Vec<(String, String)> = datasource["columns"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["name"].as_str().unwrap().to_string(), c["type"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["type"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let expected = [
         ("day", "Date"),
@@ -60,11 +71,20 @@ fn auto_created_schema_is_guessed_and_listed() {
     ];
     assert_eq!(
         columns,
-        expected.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect::<Vec<_>>()
+        expected
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect::<Vec<_>>()
     );
     let data = server.sql("SELECT user_name, tags, day FROM guessed ORDER BY user_id FORMAT JSON");
-    assert_eq!(data["data"][0], serde_json::json!({"user_name": "bo", "tags": [], "day": "2024-02-02"}));
-    assert_eq!(data["data"][1], serde_json::json!({"user_name": "ana", "tags": [1, 2], "day": "2024-02-01"}));
+    assert_eq!(
+        data["data"][0],
+        serde_json::json!({"user_name": "bo", "tags": [], "day": "2024-02-02"})
+    );
+    assert_eq!(
+        data["data"][1],
+        serde_json::json!({"user_name": "ana", "tags": [1, 2], "day": "2024-02-01"})
+    );
 }
 
 #[test]
@@ -76,7 +96,10 @@ fn a_single_json_object_from_a_browser_is_one_event() {
             "POST",
             "/v0/events?name=browser&wait=true",
             Some(ADMIN_TOKEN),
-            &[("content-type", "application/json"), ("origin", "https://example.com")],
+            &[
+                ("content-type", "application/json"),
+                ("origin", "https://example.com"),
+            ],
             pretty.as_bytes(),
         )
         .unwrap();
@@ -88,15 +111,26 @@ fn a_single_json_object_from_a_browser_is_one_event() {
             "OPTIONS",
             "/v0/events?name=browser",
             None,
-            &[("origin", "https://example.com"), ("access-control-request-method", "POST")],
+            &[
+                ("origin", "https://example.com"),
+                ("access-control-request-method", "POST"),
+            ],
             b"",
         )
         .unwrap();
     assert_eq!(preflight.status, 204);
     assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
-    assert!(preflight.header("access-control-allow-headers").unwrap().contains("Authorization"));
+    assert!(
+        preflight
+            .header("access-control-allow-headers")
+            .unwrap()
+            .contains("Authorization")
+    );
     // format=json: a multi-line document, and an array of events.
-    let reply = server.post("/v0/events?name=browser&format=json&wait=true", b"[{\"page\": \"/a\", \"visits\": 1},\n {\"page\": \"/b\", \"visits\": 2}]");
+    let reply = server.post(
+        "/v0/events?name=browser&format=json&wait=true",
+        b"[{\"page\": \"/a\", \"visits\": 1},\n {\"page\": \"/b\", \"visits\": 2}]",
+    );
     assert_eq!(reply.json()["successful_rows"], 2, "{}", reply.text());
     assert_eq!(server.count("browser"), 3);
 }
@@ -104,7 +138,9 @@ fn a_single_json_object_from_a_browser_is_one_event() {
 #[test]
 fn gzip_bodies_are_decompressed() {
     let server = Colibri::start();
-    let ndjson: String = (0..1000).map(|i| format!("{{\"i\": {i}, \"s\": \"row {i}\"}}\n")).collect();
+    let ndjson: String = (0..1000)
+        .map(|i| format!("{{\"i\": {i}, \"s\": \"row {i}\"}}\n"))
+        .collect();
     let reply = server
         .request(
             "POST",
@@ -130,18 +166,32 @@ fn rows_that_do_not_fit_go_to_quarantine() {
         true,
     );
     assert_eq!(reply.status, 200, "{}", reply.text());
-    assert_eq!(reply.json(), serde_json::json!({"successful_rows": 1, "quarantined_rows": 3}));
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"successful_rows": 1, "quarantined_rows": 3})
+    );
     assert_eq!(server.count("shop"), 2);
     let quarantine = server.sql(
         "SELECT store_id, product, c__error_column, c__error FROM shop_quarantine ORDER BY product FORMAT JSON",
     );
     let rows = quarantine["data"].as_array().unwrap();
     assert_eq!(rows.len(), 3, "{quarantine}");
-    let ink = rows.iter().find(|r| r["product"] == "ink").expect("the ink row");
+    let ink = rows
+        .iter()
+        .find(|r| r["product"] == "ink")
+        .expect("the ink row");
     assert_eq!(ink["store_id"], "3");
     assert_eq!(ink["c__error_column"], serde_json::json!(["store_id"]));
-    let cap = rows.iter().find(|r| r["product"] == "cap").expect("the cap row");
-    assert!(cap["c__error"][0].as_str().unwrap().contains("missing value for non-nullable column 'store_id'"));
+    let cap = rows
+        .iter()
+        .find(|r| r["product"] == "cap")
+        .expect("the cap row");
+    assert!(
+        cap["c__error"][0]
+            .as_str()
+            .unwrap()
+            .contains("missing value for non-nullable column 'store_id'")
+    );
     let meta = &quarantine["meta"];
     assert_eq!(meta[0]["type"], "Nullable(String)");
     assert_eq!(meta[2]["type"], "Array(String)");
@@ -157,11 +207,19 @@ fn bad_requests_get_clear_json_errors() {
     assert!(missing_name.error_message().contains("name"));
 
     let bad_token = server
-        .request("POST", "/v0/events?name=x", Some("not-a-token"), &[], b"{\"a\": 1}")
+        .request(
+            "POST",
+            "/v0/events?name=x",
+            Some("not-a-token"),
+            &[],
+            b"{\"a\": 1}",
+        )
         .unwrap();
     assert_eq!(bad_token.status, 403);
     assert!(bad_token.error_message().contains("token"));
-    let no_token = server.request("POST", "/v0/events?name=x", None, &[], b"{\"a\": 1}").unwrap();
+    let no_token = server
+        .request("POST", "/v0/events?name=x", None, &[], b"{\"a\": 1}")
+        .unwrap();
     assert_eq!(no_token.status, 403);
 
     let too_big = vec![b' '; 10 * 1024 * 1024 + 1];
@@ -177,14 +235,24 @@ fn bad_requests_get_clear_json_errors() {
     assert_eq!(bad_wait.status, 400);
     // Nothing was created by any of these.
     let listed = server.get("/v0/datasources").json();
-    assert_eq!(listed["datasources"].as_array().unwrap().len(), 0, "{listed}");
+    assert_eq!(
+        listed["datasources"].as_array().unwrap().len(),
+        0,
+        "{listed}"
+    );
 }
 
 #[test]
 fn the_token_may_come_as_a_query_parameter() {
     let server = Colibri::start();
     let reply = server
-        .request("POST", &format!("/v0/events?name=qp&wait=true&token={ADMIN_TOKEN}"), None, &[], b"{\"a\": 1}")
+        .request(
+            "POST",
+            &format!("/v0/events?name=qp&wait=true&token={ADMIN_TOKEN}"),
+            None,
+            &[],
+            b"{\"a\": 1}",
+        )
         .unwrap();
     assert_eq!(reply.status, 200, "{}", reply.text());
 }
@@ -196,11 +264,23 @@ fn append_scoped_tokens_append_but_cannot_create() {
     let server = Colibri::start_in(&data, &[]);
     server.send_events("allowed", "{\"a\": 1}", true);
     let ok = server
-        .request("POST", "/v0/events?name=allowed&wait=true", Some(&appender), &[], b"{\"a\": 2}")
+        .request(
+            "POST",
+            "/v0/events?name=allowed&wait=true",
+            Some(&appender),
+            &[],
+            b"{\"a\": 2}",
+        )
         .unwrap();
     assert_eq!(ok.status, 200, "{}", ok.text());
     let denied = server
-        .request("POST", "/v0/events?name=other", Some(&appender), &[], b"{\"a\": 2}")
+        .request(
+            "POST",
+            "/v0/events?name=other",
+            Some(&appender),
+            &[],
+            b"{\"a\": 2}",
+        )
         .unwrap();
     assert_eq!(denied.status, 403, "{}", denied.text());
     denied.error_message();

@@ -26,7 +26,14 @@ fn start(data: &std::path::Path) -> Colibri {
     let manifest = hostile_manifest();
     Colibri::start_in(
         data,
-        &["--manifest", manifest.to_str().unwrap(), "--guest-timeout-ms", "1000", "--guest-memory-mib", "64"],
+        &[
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--guest-timeout-ms",
+            "1000",
+            "--guest-memory-mib",
+            "64",
+        ],
     )
 }
 
@@ -58,11 +65,29 @@ fn a_component_cannot_read_past_its_token() {
     let server = start(&data);
     server.send_events("secrets", "{\"password\": \"hunter2\"}", true);
     server.send_events("public_data", "{\"a\": 1}", true);
-    let stolen = server.request("GET", "/hostile/steal?table=secrets", Some(&nosy), &[], b"").unwrap();
+    let stolen = server
+        .request("GET", "/hostile/steal?table=secrets", Some(&nosy), &[], b"")
+        .unwrap();
     assert_eq!(stolen.status, 403, "{}", stolen.text());
     assert!(!stolen.text().contains("hunter2"));
-    let allowed = server.request("GET", "/hostile/steal?table=public_data", Some(&nosy), &[], b"").unwrap();
+    let allowed = server
+        .request(
+            "GET",
+            "/hostile/steal?table=public_data",
+            Some(&nosy),
+            &[],
+            b"",
+        )
+        .unwrap();
     assert_eq!(allowed.status, 200, "{}", allowed.text());
-    let admin = server.request("GET", "/hostile/steal?table=secrets", Some(ADMIN_TOKEN), &[], b"").unwrap();
+    let admin = server
+        .request(
+            "GET",
+            "/hostile/steal?table=secrets",
+            Some(ADMIN_TOKEN),
+            &[],
+            b"",
+        )
+        .unwrap();
     assert!(admin.text().contains("hunter2"));
 }

@@ -22,7 +22,10 @@ fn encode(sql: &str) -> String {
 #[test]
 fn json_envelope_has_meta_data_rows_and_statistics() {
     let server = seeded();
-    let reply = server.get(&format!("/v0/sql?q={}", encode("SELECT user, amount, ts FROM sales ORDER BY amount LIMIT 2")));
+    let reply = server.get(&format!(
+        "/v0/sql?q={}",
+        encode("SELECT user, amount, ts FROM sales ORDER BY amount LIMIT 2")
+    ));
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.header("content-type"), Some("application/json"));
     let answer = reply.json();
@@ -34,14 +37,20 @@ fn json_envelope_has_meta_data_rows_and_statistics() {
             {"name": "ts", "type": "DateTime"}
         ])
     );
-    assert_eq!(answer["data"][0], serde_json::json!({"user": "a", "amount": 10, "ts": "2024-03-01 10:15:00"}));
+    assert_eq!(
+        answer["data"][0],
+        serde_json::json!({"user": "a", "amount": 10, "ts": "2024-03-01 10:15:00"})
+    );
     assert_eq!(answer["rows"], 2);
     assert_eq!(answer["rows_before_limit_at_least"], 4);
     assert!(answer["statistics"]["elapsed"].as_f64().unwrap() > 0.0);
     assert_eq!(answer["statistics"]["rows_read"], 4);
     assert!(answer["statistics"]["bytes_read"].as_u64().unwrap() > 0);
     let without_limit = server.sql("SELECT count() FROM sales");
-    assert!(without_limit.get("rows_before_limit_at_least").is_none(), "{without_limit}");
+    assert!(
+        without_limit.get("rows_before_limit_at_least").is_none(),
+        "{without_limit}"
+    );
 }
 
 #[test]
@@ -50,7 +59,13 @@ fn every_request_style_is_accepted() {
     let sql = "SELECT sum(amount) AS total FROM sales FORMAT JSON";
     let expected = serde_json::json!(100);
     let text = server
-        .request("POST", "/v0/sql", Some(ADMIN_TOKEN), &[("content-type", "text/plain")], sql.as_bytes())
+        .request(
+            "POST",
+            "/v0/sql",
+            Some(ADMIN_TOKEN),
+            &[("content-type", "text/plain")],
+            sql.as_bytes(),
+        )
         .unwrap();
     assert_eq!(text.json()["data"][0]["total"], expected, "{}", text.text());
     let form = server
@@ -81,14 +96,35 @@ fn every_request_style_is_accepted() {
 fn text_formats_have_their_content_types() {
     let server = seeded();
     let cases = [
-        ("JSONEachRow", "application/x-ndjson", "{\"user\":\"a\",\"amount\":10,\"ts\":\"2024-03-01 10:15:00\"}\n{\"user\":\"b\",\"amount\":20,\"ts\":\"2024-03-01 10:45:00\"}\n"),
-        ("CSV", "text/csv", "\"a\",10,\"2024-03-01 10:15:00\"\n\"b\",20,\"2024-03-01 10:45:00\"\n"),
-        ("CSVWithNames", "text/csv", "\"user\",\"amount\",\"ts\"\n\"a\",10,\"2024-03-01 10:15:00\"\n\"b\",20,\"2024-03-01 10:45:00\"\n"),
-        ("TSV", "text/tab-separated-values", "a\t10\t2024-03-01 10:15:00\nb\t20\t2024-03-01 10:45:00\n"),
-        ("TSVWithNames", "text/tab-separated-values", "user\tamount\tts\na\t10\t2024-03-01 10:15:00\nb\t20\t2024-03-01 10:45:00\n"),
+        (
+            "JSONEachRow",
+            "application/x-ndjson",
+            "{\"user\":\"a\",\"amount\":10,\"ts\":\"2024-03-01 10:15:00\"}\n{\"user\":\"b\",\"amount\":20,\"ts\":\"2024-03-01 10:45:00\"}\n",
+        ),
+        (
+            "CSV",
+            "text/csv",
+            "\"a\",10,\"2024-03-01 10:15:00\"\n\"b\",20,\"2024-03-01 10:45:00\"\n",
+        ),
+        (
+            "CSVWithNames",
+            "text/csv",
+            "\"user\",\"amount\",\"ts\"\n\"a\",10,\"2024-03-01 10:15:00\"\n\"b\",20,\"2024-03-01 10:45:00\"\n",
+        ),
+        (
+            "TSV",
+            "text/tab-separated-values",
+            "a\t10\t2024-03-01 10:15:00\nb\t20\t2024-03-01 10:45:00\n",
+        ),
+        (
+            "TSVWithNames",
+            "text/tab-separated-values",
+            "user\tamount\tts\na\t10\t2024-03-01 10:15:00\nb\t20\t2024-03-01 10:45:00\n",
+        ),
     ];
     for (format, content_type, body) in cases {
-        let sql = format!("SELECT user, amount, ts FROM sales ORDER BY amount LIMIT 2 FORMAT {format}");
+        let sql =
+            format!("SELECT user, amount, ts FROM sales ORDER BY amount LIMIT 2 FORMAT {format}");
         let reply = server.get(&format!("/v0/sql?q={}", encode(&sql)));
         assert_eq!(reply.status, 200, "{format}: {}", reply.text());
         assert_eq!(reply.header("content-type"), Some(content_type), "{format}");
@@ -103,7 +139,17 @@ fn first_path_functions_give_clickhouse_answers() {
         "SELECT count() AS n, sum(amount) AS s, avg(amount) AS a, min(amount) AS lo, max(amount) AS hi, uniq(user) AS u FROM sales FORMAT JSON",
     );
     let row = &answer["data"][0];
-    assert_eq!((&row["n"], &row["s"], &row["lo"], &row["hi"], &row["u"]), (&serde_json::json!(4), &serde_json::json!(100), &serde_json::json!(10), &serde_json::json!(40), &serde_json::json!(3)), "{answer}");
+    assert_eq!(
+        (&row["n"], &row["s"], &row["lo"], &row["hi"], &row["u"]),
+        (
+            &serde_json::json!(4),
+            &serde_json::json!(100),
+            &serde_json::json!(10),
+            &serde_json::json!(40),
+            &serde_json::json!(3)
+        ),
+        "{answer}"
+    );
     assert_eq!(row["a"].as_f64(), Some(25.0), "{answer}");
     let hours = server.sql(
         "SELECT toStartOfHour(ts) AS hour, count() AS n FROM sales GROUP BY hour ORDER BY hour FORMAT JSON",
@@ -154,7 +200,10 @@ fn errors_name_the_problem() {
     assert_eq!(format.status, 400);
     assert_eq!(format.header("x-db-exception-code"), Some("73"));
 
-    let column = server.get(&format!("/v0/sql?q={}", encode("SELECT missing_column FROM sales")));
+    let column = server.get(&format!(
+        "/v0/sql?q={}",
+        encode("SELECT missing_column FROM sales")
+    ));
     assert_eq!(column.status, 400);
     assert!(column.error_message().contains("missing_column"));
     assert_eq!(server.count("sales"), 4);
@@ -168,18 +217,48 @@ fn reading_needs_the_read_scope() {
     server.send_events("public_events", "{\"a\": 1}", true);
     server.send_events("private_events", "{\"a\": 2}", true);
     let sql = |q: &str| format!("/v0/sql?q={}", encode(q));
-    let allowed = server.request("GET", &sql("SELECT count() AS n FROM public_events"), Some(&reader), &[], b"").unwrap();
+    let allowed = server
+        .request(
+            "GET",
+            &sql("SELECT count() AS n FROM public_events"),
+            Some(&reader),
+            &[],
+            b"",
+        )
+        .unwrap();
     assert_eq!(allowed.status, 200, "{}", allowed.text());
-    let denied = server.request("GET", &sql("SELECT count() FROM private_events"), Some(&reader), &[], b"").unwrap();
+    let denied = server
+        .request(
+            "GET",
+            &sql("SELECT count() FROM private_events"),
+            Some(&reader),
+            &[],
+            b"",
+        )
+        .unwrap();
     assert_eq!(denied.status, 403, "{}", denied.text());
     assert!(denied.error_message().contains("private_events"));
     let joined = server
-        .request("GET", &sql("SELECT * FROM public_events, private_events"), Some(&reader), &[], b"")
+        .request(
+            "GET",
+            &sql("SELECT * FROM public_events, private_events"),
+            Some(&reader),
+            &[],
+            b"",
+        )
         .unwrap();
     assert_eq!(joined.status, 403);
     // The list shows only what the token can read.
-    let listed = server.request("GET", "/v0/datasources", Some(&reader), &[], b"").unwrap().json();
-    let names: Vec<_> = listed["datasources"].as_array().unwrap().iter().map(|d| d["name"].clone()).collect();
+    let listed = server
+        .request("GET", "/v0/datasources", Some(&reader), &[], b"")
+        .unwrap()
+        .json();
+    let names: Vec<_> = listed["datasources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].clone())
+        .collect();
     assert_eq!(names, vec![serde_json::json!("public_events")]);
 }
 

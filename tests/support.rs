@@ -33,7 +33,11 @@ fn compile_cache() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Colibri {
@@ -69,8 +73,16 @@ impl Reply {
 
     /// Asserts a JSON error body with the JSON content type and returns its message.
     pub fn error_message(&self) -> String {
-        assert_eq!(self.header("content-type"), Some("application/json"), "{}", self.text());
-        self.json()["error"].as_str().expect("an error message").to_string()
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/json"),
+            "{}",
+            self.text()
+        );
+        self.json()["error"]
+            .as_str()
+            .expect("an error message")
+            .to_string()
     }
 }
 
@@ -118,7 +130,10 @@ impl Colibri {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("colibri exited at start: {status}");
             }
-            assert!(started.elapsed() < Duration::from_secs(120), "colibri did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "colibri did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -171,15 +186,21 @@ impl Colibri {
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
         let body = response.body_mut().read_to_vec()?;
-        Ok(Reply { status, headers, body })
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     pub fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, Some(ADMIN_TOKEN), &[], b"").unwrap()
+        self.request("GET", path, Some(ADMIN_TOKEN), &[], b"")
+            .unwrap()
     }
 
     pub fn post(&self, path: &str, body: &[u8]) -> Reply {
-        self.request("POST", path, Some(ADMIN_TOKEN), &[], body).unwrap()
+        self.request("POST", path, Some(ADMIN_TOKEN), &[], body)
+            .unwrap()
     }
 
     /// Runs SQL as the admin and returns the JSON answer.
@@ -197,7 +218,10 @@ impl Colibri {
 
     /// Sends NDJSON events and returns the reply.
     pub fn send_events(&self, name: &str, ndjson: &str, wait: bool) -> Reply {
-        self.post(&format!("/v0/events?name={name}&wait={wait}"), ndjson.as_bytes())
+        self.post(
+            &format!("/v0/events?name={name}&wait={wait}"),
+            ndjson.as_bytes(),
+        )
     }
 }
 
@@ -210,12 +234,21 @@ impl Drop for Colibri {
 /// Creates a token with `colibri create-token` on a data folder no server is using.
 pub fn create_token(data: &Path, name: &str, scopes: &[&str]) -> String {
     let mut command = Command::new(env!("CARGO_BIN_EXE_colibri"));
-    command.arg("create-token").arg("--data").arg(data).arg("--name").arg(name);
+    command
+        .arg("create-token")
+        .arg("--data")
+        .arg(data)
+        .arg("--name")
+        .arg(name);
     for scope in scopes {
         command.arg("--scope").arg(scope);
     }
     let output = command.output().expect("colibri create-token runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
 

@@ -26,7 +26,13 @@ fn main() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root.join("functions"))
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&guest_target)
         .env("CFLAGS_wasm32_wasip2", "-ffreestanding")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -40,14 +46,24 @@ fn main() {
 
     let wasm_dir = guest_target.join("wasm32-wasip2/release");
     let manifest = std::fs::read_to_string(root.join("spin.toml")).unwrap();
-    let mut embedded = String::from("/// The components spin.toml names, by file name.\npub static EMBEDDED_COMPONENTS: &[(&str, &[u8])] = &[\n");
+    let mut embedded = String::from(
+        "/// The components spin.toml names, by file name.\npub static EMBEDDED_COMPONENTS: &[(&str, &[u8])] = &[\n",
+    );
     for line in manifest.lines() {
-        let Some(source) = line.trim().strip_prefix("source = \"") else { continue };
+        let Some(source) = line.trim().strip_prefix("source = \"") else {
+            continue;
+        };
         let source = source.trim_end_matches('"');
         let file_name = Path::new(source).file_name().unwrap().to_str().unwrap();
         let path = wasm_dir.join(file_name);
-        assert!(path.exists(), "spin.toml names {source}, which the guest build did not produce");
-        embedded.push_str(&format!("    ({file_name:?}, include_bytes!({:?})),\n", path.display().to_string()));
+        assert!(
+            path.exists(),
+            "spin.toml names {source}, which the guest build did not produce"
+        );
+        embedded.push_str(&format!(
+            "    ({file_name:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     embedded.push_str("];\n");
     embedded.push_str(&format!(

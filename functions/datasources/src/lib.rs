@@ -22,12 +22,16 @@ fn route(request: &Request) -> Result<Response, ApiError> {
     match (request.method(), rest) {
         (Method::Get, "") => {
             let all = catalog::list_datasources()?;
-            let items: Vec<_> = all.iter().map(|d| select(datasource_json(d), &params)).collect();
+            let items: Vec<_> = all
+                .iter()
+                .map(|d| select(datasource_json(d), &params))
+                .collect();
             Ok(json(200, &serde_json::json!({ "datasources": items })))
         }
         (Method::Get, name) if !name.contains('/') => {
-            let datasource = catalog::get_datasource(name)?
-                .ok_or_else(|| ApiError::new(404, format!("Data Source '{name}' does not exist")))?;
+            let datasource = catalog::get_datasource(name)?.ok_or_else(|| {
+                ApiError::new(404, format!("Data Source '{name}' does not exist"))
+            })?;
             Ok(json(200, &select(datasource_json(&datasource), &params)))
         }
         (Method::Get, _) => Err(ApiError::new(404, format!("Not found: {}", request.path()))),
@@ -46,7 +50,9 @@ fn select(object: serde_json::Value, params: &Params) -> serde_json::Value {
     let wanted: Vec<&str> = attrs.split(',').map(str::trim).collect();
     match object {
         serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.into_iter().filter(|(k, _)| wanted.contains(&k.as_str())).collect(),
+            map.into_iter()
+                .filter(|(k, _)| wanted.contains(&k.as_str()))
+                .collect(),
         ),
         other => other,
     }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int8Array,
-    Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray, TimestampMicrosecondArray,
-    TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt16Array,
-    UInt32Array, UInt64Array,
+    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array,
+    Int8Array, Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
+    TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
+    TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
 };
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Schema, TimeUnit};
@@ -57,7 +57,9 @@ struct Target {
 fn default_value(expression: &str) -> Option<Value> {
     let text = expression.trim();
     if text.eq_ignore_ascii_case("now()") {
-        return Some(Value::String(chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()));
+        return Some(Value::String(
+            chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        ));
     }
     if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
         return Some(Value::String(inner.replace("\\'", "'")));
@@ -76,7 +78,11 @@ fn parse_instant(text: &str) -> Option<i128> {
     if let Ok(parsed) = DateTime::parse_from_rfc3339(text) {
         return parsed.timestamp_nanos_opt().map(i128::from);
     }
-    for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
         if let Ok(parsed) = DateTime::parse_from_str(text, format) {
             return parsed.timestamp_nanos_opt().map(i128::from);
         }
@@ -111,34 +117,52 @@ fn integer_range(ty: &ChType) -> Option<(i128, i128)> {
 fn convert_value(value: &Value, ty: &ChType) -> Result<Cell, String> {
     let mismatch = |expected: &str| format!("value {value} of type {ty}: expected {expected}");
     if value.is_null() {
-        return if ty.is_nullable() { Ok(Cell::Null) } else { Err(format!("null for non-nullable type {ty}")) };
+        return if ty.is_nullable() {
+            Ok(Cell::Null)
+        } else {
+            Err(format!("null for non-nullable type {ty}"))
+        };
     }
     match ty {
         ChType::Nullable(inner) | ChType::LowCardinality(inner) => convert_value(value, inner),
         ty if integer_range(ty).is_some() => {
             let (min, max) = integer_range(ty).expect("checked");
-            let n = value.as_i64().map(i128::from).or(value.as_u64().map(i128::from)).ok_or_else(|| mismatch("an integer"))?;
+            let n = value
+                .as_i64()
+                .map(i128::from)
+                .or(value.as_u64().map(i128::from))
+                .ok_or_else(|| mismatch("an integer"))?;
             if n < min || n > max {
                 return Err(format!("value {n} is out of range for {ty}"));
             }
             Ok(Cell::Int(n))
         }
-        ChType::Float32 | ChType::Float64 => value.as_f64().map(Cell::Float).ok_or_else(|| mismatch("a number")),
+        ChType::Float32 | ChType::Float64 => value
+            .as_f64()
+            .map(Cell::Float)
+            .ok_or_else(|| mismatch("a number")),
         ChType::Bool => match value {
             Value::Bool(b) => Ok(Cell::Bool(*b)),
-            Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => Ok(Cell::Bool(n.as_u64() == Some(1))),
+            Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => {
+                Ok(Cell::Bool(n.as_u64() == Some(1)))
+            }
             _ => Err(mismatch("true or false")),
         },
-        ChType::String | ChType::FixedString(_) | ChType::Uuid | ChType::Json | ChType::IPv4 | ChType::IPv6 => {
-            Ok(Cell::Text(raw_text(value)))
-        }
+        ChType::String
+        | ChType::FixedString(_)
+        | ChType::Uuid
+        | ChType::Json
+        | ChType::IPv4
+        | ChType::IPv6 => Ok(Cell::Text(raw_text(value))),
         ChType::Date | ChType::Date32 => {
             let text = value.as_str().ok_or_else(|| mismatch("a date string"))?;
             let instant = parse_instant(text).ok_or_else(|| mismatch("a date YYYY-MM-DD"))?;
             Ok(Cell::Date((instant.div_euclid(86_400_000_000_000)) as i32))
         }
         ChType::DateTime(_) | ChType::DateTime64(..) => match value {
-            Value::String(text) => parse_instant(text).map(Cell::Instant).ok_or_else(|| mismatch("a date-time")),
+            Value::String(text) => parse_instant(text)
+                .map(Cell::Instant)
+                .ok_or_else(|| mismatch("a date-time")),
             Value::Number(n) => n
                 .as_f64()
                 .map(|seconds| Cell::Instant((seconds * 1e9) as i128))
@@ -147,13 +171,21 @@ fn convert_value(value: &Value, ty: &ChType) -> Result<Cell, String> {
         },
         ChType::Decimal { scale, .. } => {
             let text = raw_text(value);
-            parse_decimal(&text, *scale).map(Cell::Decimal).ok_or_else(|| mismatch("a decimal number"))
+            parse_decimal(&text, *scale)
+                .map(Cell::Decimal)
+                .ok_or_else(|| mismatch("a decimal number"))
         }
         ChType::Array(inner) => {
             let items = value.as_array().ok_or_else(|| mismatch("an array"))?;
-            items.iter().map(|item| convert_value(item, inner)).collect::<Result<_, _>>().map(Cell::List)
+            items
+                .iter()
+                .map(|item| convert_value(item, inner))
+                .collect::<Result<_, _>>()
+                .map(Cell::List)
         }
-        other => Err(format!("columns of type {other} cannot be filled from events yet")),
+        other => Err(format!(
+            "columns of type {other} cannot be filled from events yet"
+        )),
     }
 }
 
@@ -163,14 +195,22 @@ fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
         None => (false, text),
     };
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() && fraction.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+    if whole.is_empty() && fraction.is_empty()
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let mut fraction: String = fraction.chars().take(scale as usize).collect();
     while fraction.len() < scale as usize {
         fraction.push('0');
     }
-    let magnitude: i128 = format!("{whole}{fraction}").trim_start_matches('0').parse().unwrap_or(0);
+    let magnitude: i128 = format!("{whole}{fraction}")
+        .trim_start_matches('0')
+        .parse()
+        .unwrap_or(0);
     Some(if negative { -magnitude } else { magnitude })
 }
 
@@ -190,28 +230,98 @@ fn build_array(data_type: &DataType, cells: &[&Cell]) -> ArrayRef {
         _ => None,
     };
     match data_type {
-        DataType::Int8 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as i8)).collect::<Int8Array>()),
-        DataType::Int16 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as i16)).collect::<Int16Array>()),
-        DataType::Int32 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as i32)).collect::<Int32Array>()),
-        DataType::Int64 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as i64)).collect::<Int64Array>()),
-        DataType::UInt8 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as u8)).collect::<UInt8Array>()),
-        DataType::UInt16 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as u16)).collect::<UInt16Array>()),
-        DataType::UInt32 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as u32)).collect::<UInt32Array>()),
-        DataType::UInt64 => Arc::new(cells.iter().map(|c| int(c).map(|n| n as u64)).collect::<UInt64Array>()),
+        DataType::Int8 => Arc::new(
+            cells
+                .iter()
+                .map(|c| int(c).map(|n| n as i8))
+                .collect::<Int8Array>(),
+        ),
+        DataType::Int16 => Arc::new(
+            cells
+                .iter()
+                .map(|c| int(c).map(|n| n as i16))
+                .collect::<Int16Array>(),
+        ),
+        DataType::Int32 => Arc::new(
+            cells
+                .iter()
+                .map(|c| int(c).map(|n| n as i32))
+                .collect::<Int32Array>(),
+        ),
+        DataType::Int64 => Arc::new(
+            cells
+                .iter()
+                .map(|c| int(c).map(|n| n as i64))
+                .collect::<Int64Array>(),
+        ),
+        DataType::UInt8 => Arc::new(
+            cells
+                .iter()
+                .map(|c| int(c).map(|n| n as u8))
+                .collect::<UInt8Array>(),
+        ),
+        DataType::UInt16 => Arc::new(
+            cells
+                .iter()
+                .map(|c| int(c).map(|n| n as u16))
+                .collect::<UInt16Array>(),
+        ),
+        DataType::UInt32 => Arc::new(
+            cells
+                .iter()
+                .map(|c| int(c).map(|n| n as u32))
+                .collect::<UInt32Array>(),
+        ),
+        DataType::UInt64 => Arc::new(
+            cells
+                .iter()
+                .map(|c| int(c).map(|n| n as u64))
+                .collect::<UInt64Array>(),
+        ),
         DataType::Float32 => Arc::new(
-            cells.iter().map(|c| match c { Cell::Float(f) => Some(*f as f32), _ => None }).collect::<Float32Array>(),
+            cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Float(f) => Some(*f as f32),
+                    _ => None,
+                })
+                .collect::<Float32Array>(),
         ),
         DataType::Float64 => Arc::new(
-            cells.iter().map(|c| match c { Cell::Float(f) => Some(*f), _ => None }).collect::<Float64Array>(),
+            cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Float(f) => Some(*f),
+                    _ => None,
+                })
+                .collect::<Float64Array>(),
         ),
         DataType::Boolean => Arc::new(
-            cells.iter().map(|c| match c { Cell::Bool(b) => Some(*b), _ => None }).collect::<BooleanArray>(),
+            cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect::<BooleanArray>(),
         ),
         DataType::Utf8 => Arc::new(
-            cells.iter().map(|c| match c { Cell::Text(t) => Some(t.as_str()), _ => None }).collect::<StringArray>(),
+            cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect::<StringArray>(),
         ),
         DataType::Date32 => Arc::new(
-            cells.iter().map(|c| match c { Cell::Date(d) => Some(*d), _ => None }).collect::<Date32Array>(),
+            cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Date(d) => Some(*d),
+                    _ => None,
+                })
+                .collect::<Date32Array>(),
         ),
         DataType::Timestamp(_, tz) => {
             let (unit, divisor) = timestamp_unit(data_type);
@@ -220,16 +330,35 @@ fn build_array(data_type: &DataType, cells: &[&Cell]) -> ArrayRef {
                 _ => None,
             });
             match unit {
-                TimeUnit::Second => Arc::new(values.collect::<TimestampSecondArray>().with_timezone_opt(tz.clone())),
-                TimeUnit::Millisecond => Arc::new(values.collect::<TimestampMillisecondArray>().with_timezone_opt(tz.clone())),
-                TimeUnit::Microsecond => Arc::new(values.collect::<TimestampMicrosecondArray>().with_timezone_opt(tz.clone())),
-                TimeUnit::Nanosecond => Arc::new(values.collect::<TimestampNanosecondArray>().with_timezone_opt(tz.clone())),
+                TimeUnit::Second => Arc::new(
+                    values
+                        .collect::<TimestampSecondArray>()
+                        .with_timezone_opt(tz.clone()),
+                ),
+                TimeUnit::Millisecond => Arc::new(
+                    values
+                        .collect::<TimestampMillisecondArray>()
+                        .with_timezone_opt(tz.clone()),
+                ),
+                TimeUnit::Microsecond => Arc::new(
+                    values
+                        .collect::<TimestampMicrosecondArray>()
+                        .with_timezone_opt(tz.clone()),
+                ),
+                TimeUnit::Nanosecond => Arc::new(
+                    values
+                        .collect::<TimestampNanosecondArray>()
+                        .with_timezone_opt(tz.clone()),
+                ),
             }
         }
         DataType::Decimal128(precision, scale) => Arc::new(
             cells
                 .iter()
-                .map(|c| match c { Cell::Decimal(d) => Some(*d), _ => None })
+                .map(|c| match c {
+                    Cell::Decimal(d) => Some(*d),
+                    _ => None,
+                })
                 .collect::<Decimal128Array>()
                 .with_precision_and_scale(*precision, *scale)
                 .expect("precision and scale come from a valid type"),
@@ -244,7 +373,10 @@ fn build_array(data_type: &DataType, cells: &[&Cell]) -> ArrayRef {
                 offsets.push(children.len() as i32);
             }
             let values = build_array(item.data_type(), &children);
-            let nulls = cells.iter().map(|c| !matches!(c, Cell::Null)).collect::<Vec<_>>();
+            let nulls = cells
+                .iter()
+                .map(|c| !matches!(c, Cell::Null))
+                .collect::<Vec<_>>();
             Arc::new(ListArray::new(
                 item.clone(),
                 OffsetBuffer::new(offsets.into()),
@@ -258,7 +390,8 @@ fn build_array(data_type: &DataType, cells: &[&Cell]) -> ArrayRef {
 
 /// An `Array(String)` column from one list of strings per row.
 fn string_list<'a>(lists: impl Iterator<Item = &'a Vec<String>>) -> ArrayRef {
-    let mut builder = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(ChType::String.arrow_field("item")));
+    let mut builder = ListBuilder::new(StringBuilder::new())
+        .with_field(Arc::new(ChType::String.arrow_field("item")));
     for list in lists {
         for text in list {
             builder.values().append_value(text);
@@ -272,14 +405,19 @@ fn encode_ipc(batch: &RecordBatch) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::new();
     let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &batch.schema())
         .map_err(|e| ApiError::new(500, e.to_string()))?;
-    writer.write(batch).map_err(|e| ApiError::new(500, e.to_string()))?;
-    writer.finish().map_err(|e| ApiError::new(500, e.to_string()))?;
+    writer
+        .write(batch)
+        .map_err(|e| ApiError::new(500, e.to_string()))?;
+    writer
+        .finish()
+        .map_err(|e| ApiError::new(500, e.to_string()))?;
     drop(writer);
     Ok(out)
 }
 
 fn batch(schema: Arc<Schema>, columns: Vec<ArrayRef>) -> Result<RecordBatch, ApiError> {
-    RecordBatch::try_new(schema, columns).map_err(|e| ApiError::new(500, format!("building rows: {e}")))
+    RecordBatch::try_new(schema, columns)
+        .map_err(|e| ApiError::new(500, format!("building rows: {e}")))
 }
 
 /// Converts events for a data source with `columns`.
@@ -289,7 +427,10 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
         .map(|c| {
             Ok(Target {
                 name: c.name.clone(),
-                ty: c.type_.parse().map_err(|e| ApiError::new(500, format!("{e}")))?,
+                ty: c
+                    .type_
+                    .parse()
+                    .map_err(|e| ApiError::new(500, format!("{e}")))?,
                 path: jsonpath::parse(c.jsonpath.as_deref().unwrap_or(&format!("$.{}", c.name))),
                 default: c.default_value.as_deref().and_then(default_value),
             })
@@ -304,7 +445,10 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
             Line::Invalid(text, reason) => bad.push((
                 vec![None; targets.len()],
                 vec![],
-                vec![format!("{reason}: {}", text.chars().take(200).collect::<String>())],
+                vec![format!(
+                    "{reason}: {}",
+                    text.chars().take(200).collect::<String>()
+                )],
             )),
             Line::Event(event) => {
                 let mut cells = Vec::with_capacity(targets.len());
@@ -320,7 +464,10 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
                         (None, None) if target.ty.is_nullable() => Value::Null,
                         (None, None) => {
                             failed_columns.push(target.name.clone());
-                            errors.push(format!("missing value for non-nullable column '{}'", target.name));
+                            errors.push(format!(
+                                "missing value for non-nullable column '{}'",
+                                target.name
+                            ));
                             cells.push(Cell::Null);
                             continue;
                         }
@@ -350,7 +497,12 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
         let arrays = fields
             .iter()
             .enumerate()
-            .map(|(i, field)| build_array(field.data_type(), &good.iter().map(|row| &row[i]).collect::<Vec<_>>()))
+            .map(|(i, field)| {
+                build_array(
+                    field.data_type(),
+                    &good.iter().map(|row| &row[i]).collect::<Vec<_>>(),
+                )
+            })
             .collect();
         Some(encode_ipc(&batch(Arc::new(Schema::new(fields)), arrays)?)?)
     };
@@ -364,7 +516,11 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
         let nullable_string: ChType = "Nullable(String)".parse().expect("valid type");
         for (i, target) in targets.iter().enumerate() {
             fields.push(nullable_string.arrow_field(&target.name));
-            arrays.push(Arc::new(bad.iter().map(|row| row.0[i].clone()).collect::<StringArray>()));
+            arrays.push(Arc::new(
+                bad.iter()
+                    .map(|row| row.0[i].clone())
+                    .collect::<StringArray>(),
+            ));
         }
         let array_of_strings: ChType = "Array(String)".parse().expect("valid type");
         fields.push(array_of_strings.arrow_field("c__error_column"));
@@ -377,7 +533,8 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
         fields.push(insertion.arrow_field("insertion_date"));
         let now = chrono::Utc::now().timestamp();
         arrays.push(Arc::new(
-            TimestampSecondArray::from(vec![now; bad.len()]).with_timezone(colibri_types::DEFAULT_TIME_ZONE),
+            TimestampSecondArray::from(vec![now; bad.len()])
+                .with_timezone(colibri_types::DEFAULT_TIME_ZONE),
         ));
         Some(encode_ipc(&batch(Arc::new(Schema::new(fields)), arrays)?)?)
     };
@@ -395,12 +552,18 @@ mod tests {
     #[test]
     fn strict_json_typing() {
         let int16: ChType = "Int16".parse().unwrap();
-        assert_eq!(convert_value(&serde_json::json!(3), &int16), Ok(Cell::Int(3)));
+        assert_eq!(
+            convert_value(&serde_json::json!(3), &int16),
+            Ok(Cell::Int(3))
+        );
         assert!(convert_value(&serde_json::json!("3"), &int16).is_err());
         assert!(convert_value(&serde_json::json!(70000), &int16).is_err());
         let datetime: ChType = "DateTime".parse().unwrap();
         assert_eq!(
-            convert_value(&serde_json::json!("2022-11-14 12:08:46.574295 +0100"), &datetime),
+            convert_value(
+                &serde_json::json!("2022-11-14 12:08:46.574295 +0100"),
+                &datetime
+            ),
             Ok(Cell::Instant(1_668_424_126_574_295_000))
         );
     }

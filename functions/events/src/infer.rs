@@ -66,7 +66,10 @@ impl Kinds {
 
     fn clickhouse_type(&self) -> String {
         let numeric = self.int_min.is_some() || self.float;
-        let families = [self.bool, numeric, self.string, self.object].iter().filter(|b| **b).count();
+        let families = [self.bool, numeric, self.string, self.object]
+            .iter()
+            .filter(|b| **b)
+            .count();
         if families != 1 {
             return "String".into();
         }
@@ -106,8 +109,17 @@ impl Kinds {
 /// `None` = Date; `Some(n)` = date-time with n fractional digits.
 fn temporal_kind(text: &str) -> Option<Option<u8>> {
     let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|b| b.iter().all(u8::is_ascii_digit));
-    let date = bytes.len() >= 10 && digits(0..4) && bytes[4] == b'-' && digits(5..7) && bytes[7] == b'-' && digits(8..10);
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
+    };
+    let date = bytes.len() >= 10
+        && digits(0..4)
+        && bytes[4] == b'-'
+        && digits(5..7)
+        && bytes[7] == b'-'
+        && digits(8..10);
     if !date {
         return None;
     }
@@ -147,7 +159,11 @@ fn wider_temporal(a: Option<u8>, b: Option<u8>) -> Option<u8> {
     }
 }
 
-fn observe(paths: &mut BTreeMap<String, Observed>, prefix: &str, object: &serde_json::Map<String, Value>) {
+fn observe(
+    paths: &mut BTreeMap<String, Observed>,
+    prefix: &str,
+    object: &serde_json::Map<String, Value>,
+) {
     for (key, value) in object {
         let path = format!("{prefix}.{key}");
         match value {
@@ -200,7 +216,8 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
         let (type_name, jsonpath) = if observed.raw_json {
             ("String".to_string(), path.clone())
         } else if let Some(kinds) = &observed.array {
-            let element = if kinds.int_min.is_none() && !kinds.float && !kinds.bool && !kinds.string {
+            let element = if kinds.int_min.is_none() && !kinds.float && !kinds.bool && !kinds.string
+            {
                 "String".to_string()
             } else {
                 kinds.clickhouse_type()
@@ -208,12 +225,20 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
             (format!("Array({element})"), format!("{path}[:]"))
         } else {
             let all_null = observed.nulls == observed.present;
-            let base = if all_null { "String".to_string() } else { observed.kinds.clickhouse_type() };
+            let base = if all_null {
+                "String".to_string()
+            } else {
+                observed.kinds.clickhouse_type()
+            };
             (base, path.clone())
         };
-        let nullable = !type_name.starts_with("Array(")
-            && (observed.present < sampled || observed.nulls > 0);
-        let type_name = if nullable { format!("Nullable({type_name})") } else { type_name };
+        let nullable =
+            !type_name.starts_with("Array(") && (observed.present < sampled || observed.nulls > 0);
+        let type_name = if nullable {
+            format!("Nullable({type_name})")
+        } else {
+            type_name
+        };
         columns.push((
             nullable,
             Column {
@@ -239,7 +264,16 @@ mod tests {
             serde_json::json!({"date": "2020-04-05 00:06:00", "n": 70000, "price": 2, "extra": {"city": "Paris", "term": "x"}, "tags": []}),
         ];
         let columns = infer_columns(events.iter());
-        let described: Vec<_> = columns.iter().map(|c| (c.name.as_str(), c.type_.as_str(), c.jsonpath.as_deref().unwrap())).collect();
+        let described: Vec<_> = columns
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.type_.as_str(),
+                    c.jsonpath.as_deref().unwrap(),
+                )
+            })
+            .collect();
         assert_eq!(
             described,
             vec![

@@ -47,7 +47,11 @@ pub fn extract<'a>(value: &'a Value, steps: &[Step]) -> Option<Cow<'a, Value>> {
             Some(Cow::Owned(Value::Array(
                 items
                     .iter()
-                    .map(|item| extract(item, rest).map(Cow::into_owned).unwrap_or(Value::Null))
+                    .map(|item| {
+                        extract(item, rest)
+                            .map(Cow::into_owned)
+                            .unwrap_or(Value::Null)
+                    })
                     .collect(),
             )))
         }
@@ -61,8 +65,14 @@ mod tests {
     #[test]
     fn extracts_members_and_arrays() {
         let event = serde_json::json!({"a": {"b": 1}, "r": [{"d": 1}, {"d": 2}]});
-        assert_eq!(extract(&event, &parse("$.a.b")).unwrap().as_ref(), &serde_json::json!(1));
-        assert_eq!(extract(&event, &parse("$.r[:].d")).unwrap().as_ref(), &serde_json::json!([1, 2]));
+        assert_eq!(
+            extract(&event, &parse("$.a.b")).unwrap().as_ref(),
+            &serde_json::json!(1)
+        );
+        assert_eq!(
+            extract(&event, &parse("$.r[:].d")).unwrap().as_ref(),
+            &serde_json::json!([1, 2])
+        );
         assert_eq!(extract(&event, &parse("$")).unwrap().as_ref(), &event);
         assert!(extract(&event, &parse("$.missing")).is_none());
     }

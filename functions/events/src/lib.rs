@@ -29,7 +29,9 @@ fn ingest(request: &Request) -> Result<Response, ApiError> {
     let name = params
         .get("name")
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::bad_request("The `name` parameter (the Data Source to append to) is required"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request("The `name` parameter (the Data Source to append to) is required")
+        })?;
     let wait = params.flag("wait")?.unwrap_or(false);
     let single_document = params.get("format") == Some("json");
     let body = read_body(request)?;
@@ -60,7 +62,12 @@ fn ingest(request: &Request) -> Result<Response, ApiError> {
 /// The body, gunzipped when `Content-Encoding: gzip`, at most 10 MB either way.
 fn read_body(request: &Request) -> Result<Vec<u8>, ApiError> {
     let raw = request.body();
-    let too_large = || ApiError::new(413, format!("The request body is larger than {MAX_BODY_BYTES} bytes"));
+    let too_large = || {
+        ApiError::new(
+            413,
+            format!("The request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    };
     if raw.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
@@ -87,7 +94,8 @@ pub enum Line {
 
 /// Splits the body into events (EV-1, EV-8, EV-12).
 fn parse_events(body: &[u8], single_document: bool) -> Result<Vec<Line>, ApiError> {
-    let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("The body is not UTF-8 text"))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("The body is not UTF-8 text"))?;
     if single_document {
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| ApiError::bad_request(format!("The body is not a JSON document: {e}")))?;
@@ -108,8 +116,14 @@ fn parse_events(body: &[u8], single_document: bool) -> Result<Vec<Line>, ApiErro
                 valid += 1;
                 lines.push(Line::Event(value));
             }
-            Ok(_) => lines.push(Line::Invalid(line.to_string(), "the line is not a JSON object".into())),
-            Err(e) => lines.push(Line::Invalid(line.to_string(), format!("the line is not valid JSON: {e}"))),
+            Ok(_) => lines.push(Line::Invalid(
+                line.to_string(),
+                "the line is not a JSON object".into(),
+            )),
+            Err(e) => lines.push(Line::Invalid(
+                line.to_string(),
+                format!("the line is not valid JSON: {e}"),
+            )),
         }
     }
     if lines.is_empty() {
@@ -117,29 +131,44 @@ fn parse_events(body: &[u8], single_document: bool) -> Result<Vec<Line>, ApiErro
     }
     if valid == 0 {
         // A pretty-printed single object (webhooks) is one event.
-        if let Ok(value @ serde_json::Value::Object(_)) = serde_json::from_str::<serde_json::Value>(text) {
+        if let Ok(value @ serde_json::Value::Object(_)) =
+            serde_json::from_str::<serde_json::Value>(text)
+        {
             return Ok(vec![Line::Event(value)]);
         }
-        return Err(ApiError::bad_request("No line of the body is a valid JSON object"));
+        return Err(ApiError::bad_request(
+            "No line of the body is a valid JSON object",
+        ));
     }
     Ok(lines)
 }
 
 /// Creates the data source from the schema guessed on these events (EV-4). When another
 /// request created it first, uses that one.
-fn create_from_events(name: &str, events: &[Line]) -> Result<colibri_guest::types::Datasource, ApiError> {
+fn create_from_events(
+    name: &str,
+    events: &[Line],
+) -> Result<colibri_guest::types::Datasource, ApiError> {
     let sample = events.iter().filter_map(|line| match line {
         Line::Event(value) => Some(value),
         Line::Invalid(..) => None,
     });
     let columns = infer::infer_columns(sample);
     if columns.is_empty() {
-        return Err(ApiError::bad_request("Cannot guess a schema: the events have no fields"));
+        return Err(ApiError::bad_request(
+            "Cannot guess a schema: the events have no fields",
+        ));
     }
     match catalog::create_datasource(name, "ndjson", &columns) {
         Ok(datasource) => Ok(datasource),
-        Err(error) if error.kind == colibri_guest::types::ErrorKind::Conflict => catalog::get_datasource(name)?
-            .ok_or_else(|| ApiError::new(500, format!("Data Source '{name}' vanished while being created"))),
+        Err(error) if error.kind == colibri_guest::types::ErrorKind::Conflict => {
+            catalog::get_datasource(name)?.ok_or_else(|| {
+                ApiError::new(
+                    500,
+                    format!("Data Source '{name}' vanished while being created"),
+                )
+            })
+        }
         Err(error) => Err(error.into()),
     }
 }

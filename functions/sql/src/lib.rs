@@ -20,16 +20,22 @@ fn read_request(request: &Request) -> Result<(String, Params), ApiError> {
             let body = request.body();
             let content_type = header(request, "content-type").unwrap_or("");
             if content_type.starts_with("application/json") {
-                let value: serde_json::Value = serde_json::from_slice(body)
-                    .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON: {e}")))?;
-                let object = value
-                    .as_object()
-                    .ok_or_else(|| ApiError::bad_request("The JSON body must be an object with a `q` key"))?;
+                let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+                    ApiError::bad_request(format!("The body is not valid JSON: {e}"))
+                })?;
+                let object = value.as_object().ok_or_else(|| {
+                    ApiError::bad_request("The JSON body must be an object with a `q` key")
+                })?;
                 for (key, value) in object {
-                    let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                    let text = value
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| value.to_string());
                     params.insert(key, text);
                 }
-            } else if body.starts_with(b"q=") || content_type.starts_with("application/x-www-form-urlencoded") && form_has_q(body) {
+            } else if body.starts_with(b"q=")
+                || content_type.starts_with("application/x-www-form-urlencoded") && form_has_q(body)
+            {
                 params.merge_form(body);
             } else if !body.is_empty() {
                 let sql = String::from_utf8(body.to_vec())
@@ -37,7 +43,12 @@ fn read_request(request: &Request) -> Result<(String, Params), ApiError> {
                 return Ok((sql, params));
             }
         }
-        other => return Err(ApiError::new(405, format!("{other} is not allowed on /v0/sql: use GET or POST"))),
+        other => {
+            return Err(ApiError::new(
+                405,
+                format!("{other} is not allowed on /v0/sql: use GET or POST"),
+            ));
+        }
     }
     let sql = params
         .get("q")
@@ -48,7 +59,9 @@ fn read_request(request: &Request) -> Result<(String, Params), ApiError> {
 }
 
 fn form_has_q(body: &[u8]) -> bool {
-    Params::from_query(std::str::from_utf8(body).unwrap_or("")).get("q").is_some()
+    Params::from_query(std::str::from_utf8(body).unwrap_or(""))
+        .get("q")
+        .is_some()
 }
 
 fn run(request: &Request) -> Result<Response, ApiError> {

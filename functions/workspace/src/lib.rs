@@ -16,7 +16,11 @@ fn workspace(request: &Request) -> Result<Response, ApiError> {
     }
     let workspace = catalog::current_workspace();
     let principal = auth::current_principal();
-    let scope = if principal.scopes.iter().any(|s| s == "ADMIN") { "admin" } else { "token" };
+    let scope = if principal.scopes.iter().any(|s| s == "ADMIN") {
+        "admin"
+    } else {
+        "token"
+    };
     Ok(json(
         200,
         &serde_json::json!({

@@ -25,9 +25,15 @@ impl Scope {
         match (kind, action) {
             (Some("ADMIN"), None) => Scope::Admin,
             (_, Some("CREATE")) if datasources => Scope::DatasourcesCreate,
-            (_, Some("APPEND")) if datasources && resource.is_some() => Scope::DatasourcesAppend(resource_name()),
-            (_, Some("READ")) if datasources && resource.is_some() && !filtered => Scope::DatasourcesRead(resource_name()),
-            (_, Some("DROP")) if datasources && resource.is_some() => Scope::DatasourcesDrop(resource_name()),
+            (_, Some("APPEND")) if datasources && resource.is_some() => {
+                Scope::DatasourcesAppend(resource_name())
+            }
+            (_, Some("READ")) if datasources && resource.is_some() && !filtered => {
+                Scope::DatasourcesRead(resource_name())
+            }
+            (_, Some("DROP")) if datasources && resource.is_some() => {
+                Scope::DatasourcesDrop(resource_name())
+            }
             _ => Scope::Other(text.to_string()),
         }
     }
@@ -124,12 +130,18 @@ mod tests {
     fn parses_scopes_and_singular_aliases() {
         assert_eq!(Scope::parse("ADMIN"), Scope::Admin);
         assert_eq!(Scope::parse("DATASOURCES:CREATE"), Scope::DatasourcesCreate);
-        assert_eq!(Scope::parse("DATASOURCE:APPEND:events"), Scope::DatasourcesAppend("events".into()));
+        assert_eq!(
+            Scope::parse("DATASOURCE:APPEND:events"),
+            Scope::DatasourcesAppend("events".into())
+        );
         assert_eq!(
             Scope::parse("DATASOURCES:READ:events:country = 'ES'"),
             Scope::Other("DATASOURCES:READ:events:country = 'ES'".into())
         );
-        assert_eq!(Scope::parse("PIPES:READ:p"), Scope::Other("PIPES:READ:p".into()));
+        assert_eq!(
+            Scope::parse("PIPES:READ:p"),
+            Scope::Other("PIPES:READ:p".into())
+        );
     }
 
     #[test]

@@ -128,7 +128,9 @@ impl Capabilities {
             return Err(QueryError::new(
                 colibri_query::ErrorKind::Forbidden,
                 colibri_query::codes::ACCESS_DENIED,
-                format!("Not enough permissions to read '{name}': the token needs DATASOURCES:READ:{name}"),
+                format!(
+                    "Not enough permissions to read '{name}': the token needs DATASOURCES:READ:{name}"
+                ),
             ));
         }
         Ok(datasource)
@@ -138,10 +140,13 @@ impl Capabilities {
 impl TableResolver for Capabilities {
     fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>, QueryError> {
         let datasource = self.readable(name)?;
-        let table = self
-            .storage()
-            .table(&datasource)
-            .map_err(|e| QueryError::new(colibri_query::ErrorKind::Internal, colibri_query::codes::LOGICAL_ERROR, e.to_string()))?;
+        let table = self.storage().table(&datasource).map_err(|e| {
+            QueryError::new(
+                colibri_query::ErrorKind::Internal,
+                colibri_query::codes::LOGICAL_ERROR,
+                e.to_string(),
+            )
+        })?;
         Ok(table.view())
     }
 }
@@ -164,7 +169,10 @@ impl colibri::platform::catalog::Host for Capabilities {
     async fn get_datasource(&mut self, name_or_id: String) -> Result<Option<Datasource>, Error> {
         let catalog = self.storage().catalog();
         let found = catalog.datasource(&name_or_id);
-        let name = found.as_ref().map(|d| d.name.clone()).unwrap_or_else(|| name_or_id.clone());
+        let name = found
+            .as_ref()
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| name_or_id.clone());
         if !self.principal.can_see(catalog, &name) {
             return Err(error(
                 ErrorKind::Forbidden,
@@ -195,7 +203,10 @@ impl colibri::platform::catalog::Host for Capabilities {
                 default_value: c.default_value,
             })
             .collect();
-        let datasource = self.storage().create_datasource(&name, &format, columns).await?;
+        let datasource = self
+            .storage()
+            .create_datasource(&name, &format, columns)
+            .await?;
         Ok(self.describe(&datasource))
     }
 
@@ -211,19 +222,33 @@ impl colibri::platform::catalog::Host for Capabilities {
 }
 
 impl colibri::platform::storage::Host for Capabilities {
-    async fn append(&mut self, datasource: String, arrow_ipc_stream: Vec<u8>, wait: bool) -> Result<u64, Error> {
+    async fn append(
+        &mut self,
+        datasource: String,
+        arrow_ipc_stream: Vec<u8>,
+        wait: bool,
+    ) -> Result<u64, Error> {
         let catalog = self.storage().catalog();
         let Some(target) = catalog.datasource(&datasource) else {
-            return Err(error(ErrorKind::NotFound, format!("Data Source '{datasource}' does not exist")));
+            return Err(error(
+                ErrorKind::NotFound,
+                format!("Data Source '{datasource}' does not exist"),
+            ));
         };
         if !self.principal.can_append(catalog, &target) {
             return Err(error(
                 ErrorKind::Forbidden,
-                format!("Appending to '{datasource}' needs the DATASOURCES:APPEND:{datasource} scope"),
+                format!(
+                    "Appending to '{datasource}' needs the DATASOURCES:APPEND:{datasource} scope"
+                ),
             ));
         }
-        let reader = StreamReader::try_new(arrow_ipc_stream.as_slice(), None)
-            .map_err(|e| error(ErrorKind::BadRequest, format!("not an Arrow IPC stream: {e}")))?;
+        let reader = StreamReader::try_new(arrow_ipc_stream.as_slice(), None).map_err(|e| {
+            error(
+                ErrorKind::BadRequest,
+                format!("not an Arrow IPC stream: {e}"),
+            )
+        })?;
         let batches = reader
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| error(ErrorKind::BadRequest, format!("bad Arrow IPC stream: {e}")))?;
@@ -239,9 +264,13 @@ impl colibri::platform::storage::Host for Capabilities {
         let mut writer = StreamWriter::try_new(&mut out, &schema)
             .map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
         for batch in &batches {
-            writer.write(batch).map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
+            writer
+                .write(batch)
+                .map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
         }
-        writer.finish().map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
+        writer
+            .finish()
+            .map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
         drop(writer);
         Ok(out)
     }

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
@@ -85,7 +88,11 @@ pub struct WasmRuntime {
 
 impl WasmRuntime {
     /// Compiles (or loads from `cache_dir`) and pre-instantiates every component of `app`.
-    pub fn load(app: &App, limits: GuestLimits, cache_dir: &Path) -> anyhow::Result<Arc<WasmRuntime>> {
+    pub fn load(
+        app: &App,
+        limits: GuestLimits,
+        cache_dir: &Path,
+    ) -> anyhow::Result<Arc<WasmRuntime>> {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(limits.max_instances)
             .total_core_instances(limits.max_instances * 2)
@@ -102,7 +109,10 @@ impl WasmRuntime {
         let mut linker: Linker<RequestState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        Guest::add_to_linker::<_, HasSelf<Capabilities>>(&mut linker, |state: &mut RequestState| &mut state.capabilities)?;
+        Guest::add_to_linker::<_, HasSelf<Capabilities>>(
+            &mut linker,
+            |state: &mut RequestState| &mut state.capabilities,
+        )?;
 
         std::fs::create_dir_all(cache_dir)?;
         let mut components = HashMap::new();
@@ -159,7 +169,11 @@ impl WasmRuntime {
 
 /// Compiles a component, reusing the machine code cached from an earlier start when the
 /// component bytes and the engine's configuration are the same.
-fn compile_cached(engine: &Engine, source: &ComponentSource, cache_dir: &Path) -> anyhow::Result<Component> {
+fn compile_cached(
+    engine: &Engine,
+    source: &ComponentSource,
+    cache_dir: &Path,
+) -> anyhow::Result<Component> {
     let bytes: std::borrow::Cow<[u8]> = match source {
         ComponentSource::Embedded(bytes) => std::borrow::Cow::Borrowed(bytes),
         ComponentSource::File(path) => std::borrow::Cow::Owned(std::fs::read(path)?),

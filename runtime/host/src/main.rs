@@ -28,7 +28,11 @@ use crate::engine::{GuestLimits, WasmRuntime};
 use crate::manifest::App;
 
 #[derive(Parser)]
-#[command(name = "colibri", version, about = "Tinybird-compatible real-time analytics API on WebAssembly")]
+#[command(
+    name = "colibri",
+    version,
+    about = "Tinybird-compatible real-time analytics API on WebAssembly"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -90,17 +94,23 @@ struct ServeArgs {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,buoyant_kernel=warn,delta_kernel=warn,deltalake_core=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "info,buoyant_kernel=warn,delta_kernel=warn,deltalake_core=warn".into()
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         match cli.command {
             None => serve(cli.serve).await,
             Some(Command::Serve(args)) => serve(args).await,
-            Some(Command::CreateToken { data, name, scopes }) => create_token(&data, &name, scopes).await,
+            Some(Command::CreateToken { data, name, scopes }) => {
+                create_token(&data, &name, scopes).await
+            }
         }
     })
 }
@@ -115,8 +125,13 @@ fn local_dir(args: &ServeArgs, location: &Location) -> PathBuf {
     }
 }
 
-async fn open_storage(data: &str, wal_dir: PathBuf, policy: FlushPolicy) -> anyhow::Result<Arc<Storage>> {
-    let location = Location::parse(data).with_context(|| format!("opening data location {data}"))?;
+async fn open_storage(
+    data: &str,
+    wal_dir: PathBuf,
+    policy: FlushPolicy,
+) -> anyhow::Result<Arc<Storage>> {
+    let location =
+        Location::parse(data).with_context(|| format!("opening data location {data}"))?;
     let storage = Storage::open(location, wal_dir, policy).await?;
     storage.catalog().ensure_workspace("colibri").await?;
     Ok(storage)
@@ -128,20 +143,30 @@ async fn ensure_admin_token(storage: &Storage) -> anyhow::Result<()> {
     const ADMIN: &str = "admin token";
     let catalog = storage.catalog();
     let existing = catalog.token_by_name(ADMIN);
-    match std::env::var("COLIBRI_ADMIN_TOKEN").ok().filter(|t| !t.is_empty()) {
+    match std::env::var("COLIBRI_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
         Some(value) => {
             if existing.as_ref().map(|t| &t.token) != Some(&value) {
-                catalog.put_token(ADMIN, value, vec!["ADMIN".into()]).await?;
+                catalog
+                    .put_token(ADMIN, value, vec!["ADMIN".into()])
+                    .await?;
             }
         }
         None if existing.is_none() => {
             let workspace = catalog.workspace().context("workspace exists")?;
             let value = auth::mint_token(&workspace.id);
-            catalog.put_token(ADMIN, value.clone(), vec!["ADMIN".into()]).await?;
+            catalog
+                .put_token(ADMIN, value.clone(), vec!["ADMIN".into()])
+                .await?;
             storage
                 .location()
                 .store()
-                .put(&object_store::path::Path::from(colibri_storage::ADMIN_TOKEN_FILE), value.clone().into())
+                .put(
+                    &object_store::path::Path::from(colibri_storage::ADMIN_TOKEN_FILE),
+                    value.clone().into(),
+                )
                 .await?;
             println!("Admin token (also written to the data folder's admin-token file):\n{value}");
         }
@@ -169,14 +194,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         memory_bytes: args.guest_memory_mib << 20,
         max_instances: args.max_instances,
     };
-    let cache = args.compile_cache.clone().unwrap_or_else(|| local.join("compiled"));
+    let cache = args
+        .compile_cache
+        .clone()
+        .unwrap_or_else(|| local.join("compiled"));
     let runtime = WasmRuntime::load(&app, limits, &cache)?;
     let services = Arc::new(Services {
         storage: storage.clone(),
         query: colibri_query::QueryEngine::new(),
     });
     let listener = server::bind(args.listen).await?;
-    let server = Arc::new(server::Server { app, runtime, services });
+    let server = Arc::new(server::Server {
+        app,
+        runtime,
+        services,
+    });
     tracing::info!(address = %listener.local_addr()?, data = %storage.location().url(), "colibri is listening");
     tokio::select! {
         result = server.serve(listener) => result,

@@ -90,8 +90,12 @@ pub struct App {
 
 impl App {
     /// Reads a manifest; `resolve` turns a `source` into the component's bytes.
-    pub fn parse(text: &str, resolve: impl Fn(&str) -> anyhow::Result<ComponentSource>) -> anyhow::Result<App> {
-        let manifest: Manifest = toml::from_str(text).context("spin.toml is not a valid manifest")?;
+    pub fn parse(
+        text: &str,
+        resolve: impl Fn(&str) -> anyhow::Result<ComponentSource>,
+    ) -> anyhow::Result<App> {
+        let manifest: Manifest =
+            toml::from_str(text).context("spin.toml is not a valid manifest")?;
         if manifest.spin_manifest_version != 2 {
             bail!("spin.toml: only spin_manifest_version = 2 is supported");
         }
@@ -103,7 +107,11 @@ impl App {
                 bail!("spin.toml: route {} is declared twice", trigger.route);
             }
             if !manifest.component.contains_key(&trigger.component) {
-                bail!("spin.toml: route {} names unknown component {}", trigger.route, trigger.component);
+                bail!(
+                    "spin.toml: route {} names unknown component {}",
+                    trigger.route,
+                    trigger.component
+                );
             }
             routes.push(Route {
                 pattern,
@@ -122,7 +130,10 @@ impl App {
     /// The manifest compiled into the binary, with its embedded components.
     pub fn embedded() -> anyhow::Result<App> {
         App::parse(crate::components::EMBEDDED_MANIFEST, |source| {
-            let file_name = Path::new(source).file_name().and_then(|n| n.to_str()).unwrap_or(source);
+            let file_name = Path::new(source)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(source);
             crate::components::EMBEDDED_COMPONENTS
                 .iter()
                 .find(|(name, _)| *name == file_name)
@@ -133,7 +144,8 @@ impl App {
 
     /// A manifest on disk; sources are relative to its folder.
     pub fn from_file(path: &Path) -> anyhow::Result<App> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         App::parse(&text, |source| {
             let file = base.join(source);
@@ -146,7 +158,11 @@ impl App {
 
     /// The component serving `path` (trailing slash ignored).
     pub fn route(&self, path: &str) -> Option<&str> {
-        let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/')
+        } else {
+            path
+        };
         self.routes
             .iter()
             .find(|r| r.pattern.matches(path))

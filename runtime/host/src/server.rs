@@ -12,9 +12,9 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use wasmtime::Trap;
+use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
-use wasmtime_wasi_http::WasiHttpView;
 
 use crate::auth::Principal;
 use crate::capabilities::{Capabilities, Services};
@@ -30,7 +30,9 @@ pub struct Server {
 type HttpResponse = Response<HyperOutgoingBody>;
 
 fn body(bytes: impl Into<Bytes>) -> HyperOutgoingBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 /// The one place errors the host produces take Tinybird's shape: `{"error": ...}`.
@@ -41,9 +43,10 @@ pub fn json_error(status: StatusCode, message: &str) -> HttpResponse {
 fn json_response(status: StatusCode, value: &serde_json::Value) -> HttpResponse {
     let mut response = Response::new(body(value.to_string()));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -51,14 +54,20 @@ fn json_response(status: StatusCode, value: &serde_json::Value) -> HttpResponse 
 fn add_cors(response: &mut HttpResponse) {
     let headers = response.headers_mut();
     headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    headers.insert("access-control-expose-headers", HeaderValue::from_static("*"));
+    headers.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("*"),
+    );
 }
 
 fn preflight() -> HttpResponse {
     let mut response = Response::new(body(Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     let headers = response.headers_mut();
-    headers.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
+    headers.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+    );
     headers.insert(
         "access-control-allow-headers",
         HeaderValue::from_static("Authorization, Content-Type, Content-Encoding"),
@@ -73,7 +82,10 @@ fn request_token(request: &Request<Incoming>) -> Option<String> {
         .headers()
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
     {
         return Some(bearer.trim().to_string());
     }
@@ -121,8 +133,13 @@ impl Server {
             return json_error(StatusCode::NOT_FOUND, &format!("Not found: {path}"));
         };
         let catalog = self.services.storage.catalog();
-        let Some(principal) = request_token(&request).and_then(|t| Principal::from_token(catalog, &t)) else {
-            return json_error(StatusCode::FORBIDDEN, "Invalid token: pass a valid token as `Authorization: Bearer <token>` or `?token=<token>`");
+        let Some(principal) =
+            request_token(&request).and_then(|t| Principal::from_token(catalog, &t))
+        else {
+            return json_error(
+                StatusCode::FORBIDDEN,
+                "Invalid token: pass a valid token as `Authorization: Bearer <token>` or `?token=<token>`",
+            );
         };
         match self.run_component(component, principal, request).await {
             Ok(response) => response,
@@ -139,7 +156,12 @@ impl Server {
         let pre = self
             .runtime
             .component(component)
-            .ok_or_else(|| (StatusCode::INTERNAL_SERVER_ERROR, format!("component {component} is not loaded")))?
+            .ok_or_else(|| {
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("component {component} is not loaded"),
+                )
+            })?
             .clone();
         let capabilities = Capabilities {
             services: self.services.clone(),
@@ -149,8 +171,16 @@ impl Server {
         let request = with_absolute_uri(request);
         let internal = |e: wasmtime::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let incoming = store.data_mut().http().new_incoming_request(Scheme::Http, request).map_err(internal)?;
-        let outparam = store.data_mut().http().new_response_outparam(sender).map_err(internal)?;
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)
+            .map_err(internal)?;
+        let outparam = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(internal)?;
         let task = tokio::spawn(async move {
             let proxy = pre.instantiate_async(&mut store).await?;
             proxy
@@ -160,10 +190,18 @@ impl Server {
         });
         match receiver.await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(code)) => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("component {component} failed: {code:?}"))),
+            Ok(Err(code)) => Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("component {component} failed: {code:?}"),
+            )),
             Err(_) => {
                 let error = match task.await {
-                    Ok(Ok(())) => return Err((StatusCode::INTERNAL_SERVER_ERROR, format!("component {component} sent no response"))),
+                    Ok(Ok(())) => {
+                        return Err((
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            format!("component {component} sent no response"),
+                        ));
+                    }
                     Ok(Err(error)) => error,
                     Err(join) => return Err((StatusCode::INTERNAL_SERVER_ERROR, join.to_string())),
                 };
@@ -200,7 +238,12 @@ fn with_absolute_uri(request: Request<Incoming>) -> Request<Incoming> {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost")
         .to_string();
-    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
     if let Ok(uri) = http::Uri::builder()
         .scheme("http")
         .authority(authority)

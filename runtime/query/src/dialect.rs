@@ -22,7 +22,10 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
     if sql.len() > MAX_SQL_BYTES {
         return Err(QueryError::bad_request(
             codes::QUERY_IS_TOO_LARGE,
-            format!("The query is {} bytes long; the maximum is {MAX_SQL_BYTES}", sql.len()),
+            format!(
+                "The query is {} bytes long; the maximum is {MAX_SQL_BYTES}",
+                sql.len()
+            ),
         ));
     }
     if sql.trim().trim_end_matches(';').trim().is_empty() {

@@ -154,14 +154,28 @@ pub fn encode(
     let result = match format {
         Format::Json => write_json(&mut out, schema, batches, statistics, settings),
         Format::JsonEachRow => write_json_each_row(&mut out, schema, batches, settings),
-        Format::Csv | Format::CsvWithNames => {
-            write_separated(&mut out, schema, batches, format == Format::CsvWithNames, Separated::Csv)
-        }
-        Format::Tsv | Format::TsvWithNames => {
-            write_separated(&mut out, schema, batches, format == Format::TsvWithNames, Separated::Tsv)
-        }
+        Format::Csv | Format::CsvWithNames => write_separated(
+            &mut out,
+            schema,
+            batches,
+            format == Format::CsvWithNames,
+            Separated::Csv,
+        ),
+        Format::Tsv | Format::TsvWithNames => write_separated(
+            &mut out,
+            schema,
+            batches,
+            format == Format::TsvWithNames,
+            Separated::Tsv,
+        ),
     };
-    result.map_err(|e| QueryError::new(crate::ErrorKind::Internal, codes::LOGICAL_ERROR, e.to_string()))?;
+    result.map_err(|e| {
+        QueryError::new(
+            crate::ErrorKind::Internal,
+            codes::LOGICAL_ERROR,
+            e.to_string(),
+        )
+    })?;
     Ok(out)
 }
 
@@ -190,12 +204,18 @@ enum Kind {
 
 fn kind_of(data_type: &DataType) -> Kind {
     match data_type {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => {
-            Kind::Integer { wide: false }
-        }
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32 => Kind::Integer { wide: false },
         DataType::Int64 | DataType::UInt64 => Kind::Integer { wide: true },
         DataType::Float16 | DataType::Float32 | DataType::Float64 => Kind::Float,
-        DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => Kind::Decimal,
+        DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => Kind::Decimal,
         DataType::Boolean => Kind::Bool,
         DataType::Timestamp(unit, _) => Kind::DateTime {
             precision: match unit {
@@ -205,9 +225,11 @@ fn kind_of(data_type: &DataType) -> Kind {
                 arrow::datatypes::TimeUnit::Nanosecond => 9,
             },
         },
-        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) | DataType::Map(..) | DataType::Struct(_) => {
-            Kind::Nested
-        }
+        DataType::List(_)
+        | DataType::LargeList(_)
+        | DataType::FixedSizeList(..)
+        | DataType::Map(..)
+        | DataType::Struct(_) => Kind::Nested,
         DataType::Dictionary(_, value) => kind_of(value),
         _ => Kind::Text,
     }
@@ -220,7 +242,10 @@ struct Column<'a> {
     kind: Kind,
 }
 
-fn columns<'a>(batch: &'a RecordBatch, options: &'a FormatOptions<'a>) -> std::result::Result<Vec<Column<'a>>, arrow::error::ArrowError> {
+fn columns<'a>(
+    batch: &'a RecordBatch,
+    options: &'a FormatOptions<'a>,
+) -> std::result::Result<Vec<Column<'a>>, arrow::error::ArrowError> {
     batch
         .columns()
         .iter()
@@ -238,10 +263,20 @@ fn columns<'a>(batch: &'a RecordBatch, options: &'a FormatOptions<'a>) -> std::r
 /// values by Arrow's formatter with ClickHouse's date and time layout.
 fn cell_text(column: &Column, row: usize) -> String {
     match column.array.data_type() {
-        DataType::Float64 => column.array.as_primitive::<arrow::datatypes::Float64Type>().value(row).to_string(),
-        DataType::Float32 => column.array.as_primitive::<arrow::datatypes::Float32Type>().value(row).to_string(),
+        DataType::Float64 => column
+            .array
+            .as_primitive::<arrow::datatypes::Float64Type>()
+            .value(row)
+            .to_string(),
+        DataType::Float32 => column
+            .array
+            .as_primitive::<arrow::datatypes::Float32Type>()
+            .value(row)
+            .to_string(),
         _ => match column.kind {
-            Kind::DateTime { precision } => date_time_text(&column.formatter.value(row).to_string(), precision),
+            Kind::DateTime { precision } => {
+                date_time_text(&column.formatter.value(row).to_string(), precision)
+            }
             _ => column.formatter.value(row).to_string(),
         },
     }
@@ -265,7 +300,12 @@ fn write_json_string(out: &mut Vec<u8>, text: &str) -> WriteResult {
     Ok(())
 }
 
-fn write_json_value(out: &mut Vec<u8>, array: &ArrayRef, row: usize, settings: &Settings) -> WriteResult {
+fn write_json_value(
+    out: &mut Vec<u8>,
+    array: &ArrayRef,
+    row: usize,
+    settings: &Settings,
+) -> WriteResult {
     if array.is_null(row) {
         out.extend_from_slice(b"null");
         return Ok(());
@@ -283,12 +323,21 @@ fn write_json_value(out: &mut Vec<u8>, array: &ArrayRef, row: usize, settings: &
     write_json_scalar(out, kind, &cell_text(&column, row), settings)
 }
 
-fn write_json_scalar(out: &mut Vec<u8>, kind: Kind, text: &str, settings: &Settings) -> WriteResult {
+fn write_json_scalar(
+    out: &mut Vec<u8>,
+    kind: Kind,
+    text: &str,
+    settings: &Settings,
+) -> WriteResult {
     match kind {
-        Kind::Integer { wide } if wide && settings.quote_64bit_integers => write_json_string(out, text)?,
+        Kind::Integer { wide } if wide && settings.quote_64bit_integers => {
+            write_json_string(out, text)?
+        }
         Kind::Integer { .. } | Kind::Decimal | Kind::Bool => out.extend_from_slice(text.as_bytes()),
         Kind::Float => match text {
-            "NaN" | "inf" | "-inf" if settings.quote_denormals => write_json_string(out, &text.to_lowercase())?,
+            "NaN" | "inf" | "-inf" if settings.quote_denormals => {
+                write_json_string(out, &text.to_lowercase())?
+            }
             "NaN" | "inf" | "-inf" => out.extend_from_slice(b"null"),
             _ => out.extend_from_slice(text.as_bytes()),
         },
@@ -298,7 +347,12 @@ fn write_json_scalar(out: &mut Vec<u8>, kind: Kind, text: &str, settings: &Setti
     Ok(())
 }
 
-fn write_json_nested(out: &mut Vec<u8>, array: &ArrayRef, row: usize, settings: &Settings) -> WriteResult {
+fn write_json_nested(
+    out: &mut Vec<u8>,
+    array: &ArrayRef,
+    row: usize,
+    settings: &Settings,
+) -> WriteResult {
     match array.data_type() {
         DataType::List(_) => {
             let values = array.as_list::<i32>().value(row);
@@ -358,7 +412,13 @@ fn write_json_array(out: &mut Vec<u8>, values: &ArrayRef, settings: &Settings) -
     Ok(())
 }
 
-fn write_json_row(out: &mut Vec<u8>, names: &[String], columns: &[Column], row: usize, settings: &Settings) -> WriteResult {
+fn write_json_row(
+    out: &mut Vec<u8>,
+    names: &[String],
+    columns: &[Column],
+    row: usize,
+    settings: &Settings,
+) -> WriteResult {
     out.push(b'{');
     for (i, column) in columns.iter().enumerate() {
         if i > 0 {
@@ -386,14 +446,24 @@ fn quoted_names(schema: &Schema) -> Vec<String> {
         .collect()
 }
 
-fn write_json(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], statistics: &Statistics, settings: &Settings) -> WriteResult {
+fn write_json(
+    out: &mut Vec<u8>,
+    schema: &Schema,
+    batches: &[RecordBatch],
+    statistics: &Statistics,
+    settings: &Settings,
+) -> WriteResult {
     let names = quoted_names(schema);
     out.extend_from_slice(b"{\n\t\"meta\":\n\t[");
     for (i, field) in schema.fields().iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write!(out, "\n\t\t{{\n\t\t\t\"name\": {},\n\t\t\t\"type\": ", names[i])?;
+        write!(
+            out,
+            "\n\t\t{{\n\t\t\t\"name\": {},\n\t\t\t\"type\": ",
+            names[i]
+        )?;
         write_json_string(out, &ChType::of_field(field).to_string())?;
         out.extend_from_slice(b"\n\t\t}");
     }
@@ -410,7 +480,11 @@ fn write_json(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], stati
     }
     write!(out, "\n\t],\n\n\t\"rows\": {rows},")?;
     if let Some(before_limit) = statistics.rows_before_limit {
-        write!(out, "\n\n\t\"rows_before_limit_at_least\": {},", before_limit.max(rows))?;
+        write!(
+            out,
+            "\n\n\t\"rows_before_limit_at_least\": {},",
+            before_limit.max(rows)
+        )?;
     }
     write!(
         out,
@@ -422,7 +496,12 @@ fn write_json(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], stati
     Ok(())
 }
 
-fn write_json_each_row(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], settings: &Settings) -> WriteResult {
+fn write_json_each_row(
+    out: &mut Vec<u8>,
+    schema: &Schema,
+    batches: &[RecordBatch],
+    settings: &Settings,
+) -> WriteResult {
     let names = quoted_names(schema);
     let options = format_options();
     for batch in batches {
@@ -465,7 +544,13 @@ fn write_tsv_field(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-fn write_separated(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], with_names: bool, style: Separated) -> WriteResult {
+fn write_separated(
+    out: &mut Vec<u8>,
+    schema: &Schema,
+    batches: &[RecordBatch],
+    with_names: bool,
+    style: Separated,
+) -> WriteResult {
     let separator = if style == Separated::Csv { b',' } else { b'\t' };
     if with_names {
         for (i, field) in schema.fields().iter().enumerate() {
@@ -500,7 +585,10 @@ fn write_separated(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch], 
                     }
                     _ => cell_text(column, row),
                 };
-                let quoted = matches!(column.kind, Kind::Text | Kind::DateTime { .. } | Kind::Nested);
+                let quoted = matches!(
+                    column.kind,
+                    Kind::Text | Kind::DateTime { .. } | Kind::Nested
+                );
                 match style {
                     Separated::Csv if quoted => write_csv_field(out, &text),
                     Separated::Csv => out.extend_from_slice(text.as_bytes()),

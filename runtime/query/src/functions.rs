@@ -12,8 +12,8 @@ use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::functions_aggregate::count::Count;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, GroupsAccumulator, ReturnFieldArgs, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, GroupsAccumulator, ReturnFieldArgs,
+    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
 pub fn register_all(state: &mut SessionState) {
@@ -75,7 +75,9 @@ fn time_zone_of(data_type: &DataType) -> Arc<str> {
 fn to_seconds(array: &ArrayRef) -> Result<TimestampSecondArray> {
     let tz = time_zone_of(array.data_type());
     let target = DataType::Timestamp(TimeUnit::Second, Some(tz));
-    Ok(cast(array, &target)?.as_primitive::<TimestampSecondType>().clone())
+    Ok(cast(array, &target)?
+        .as_primitive::<TimestampSecondType>()
+        .clone())
 }
 
 /// Rounds seconds down to a multiple of `step` (UTC; zones with whole-hour offsets agree for
@@ -88,7 +90,6 @@ fn floor_seconds(array: &ArrayRef, step: i64) -> Result<ArrayRef> {
 }
 
 impl ScalarUDFImpl for DateFunction {
-
     fn name(&self) -> &str {
         self.name
     }
@@ -112,9 +113,17 @@ impl ScalarUDFImpl for DateFunction {
 
     /// Like ClickHouse, the result is nullable only when an argument is.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let types: Vec<DataType> = args.arg_fields.iter().map(|f| f.data_type().clone()).collect();
+        let types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
         let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
-        Ok(Arc::new(Field::new(self.name, self.return_type(&types)?, nullable)))
+        Ok(Arc::new(Field::new(
+            self.name,
+            self.return_type(&types)?,
+            nullable,
+        )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -144,7 +153,9 @@ impl ScalarUDFImpl for DateFunction {
                 DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                     let seconds = to_seconds(&array)?;
                     Arc::new(Date32Array::from_iter(
-                        seconds.iter().map(|v| v.map(|s| s.div_euclid(86_400) as i32)),
+                        seconds
+                            .iter()
+                            .map(|v| v.map(|s| s.div_euclid(86_400) as i32)),
                     ))
                 }
                 _ => cast(&array, &DataType::Date32)?,
@@ -154,7 +165,9 @@ impl ScalarUDFImpl for DateFunction {
             DateKind::Now | DateKind::Today => unreachable!("handled above"),
         };
         if is_scalar && result.len() == 1 {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?))
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &result, 0,
+            )?))
         } else {
             Ok(ColumnarValue::Array(result))
         }
@@ -180,7 +193,6 @@ impl Uniq {
 }
 
 impl AggregateUDFImpl for Uniq {
-
     fn name(&self) -> &str {
         "uniq"
     }
@@ -223,7 +235,10 @@ impl AggregateUDFImpl for Uniq {
         })
     }
 
-    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
         self.count.create_groups_accumulator(AccumulatorArgs {
             is_distinct: true,
             ..args

@@ -79,7 +79,9 @@ impl QueryError {
         let message = error.to_string();
         let code = if message.contains("not found") && message.contains("table") {
             codes::UNKNOWN_TABLE
-        } else if message.contains("Invalid function") || message.contains("function") && message.contains("not found") {
+        } else if message.contains("Invalid function")
+            || message.contains("function") && message.contains("not found")
+        {
             codes::UNKNOWN_FUNCTION
         } else if message.contains("No field named") || message.contains("Schema error") {
             codes::UNKNOWN_IDENTIFIER
@@ -155,22 +157,19 @@ impl QueryEngine {
             Some(name) => Format::from_name(name)?,
             None => Format::Json,
         };
-        let (batches, plan) = tokio::time::timeout(
-            MAX_EXECUTION_TIME,
-            self.run(statement, tables),
-        )
-        .await
-        .map_err(|_| {
-            QueryError::new(
-                ErrorKind::Timeout,
-                codes::TIMEOUT_EXCEEDED,
-                format!(
-                    "Timeout exceeded: elapsed {:.1} seconds, maximum: {}",
-                    started.elapsed().as_secs_f64(),
-                    MAX_EXECUTION_TIME.as_secs()
-                ),
-            )
-        })??;
+        let (batches, plan) = tokio::time::timeout(MAX_EXECUTION_TIME, self.run(statement, tables))
+            .await
+            .map_err(|_| {
+                QueryError::new(
+                    ErrorKind::Timeout,
+                    codes::TIMEOUT_EXCEEDED,
+                    format!(
+                        "Timeout exceeded: elapsed {:.1} seconds, maximum: {}",
+                        started.elapsed().as_secs_f64(),
+                        MAX_EXECUTION_TIME.as_secs()
+                    ),
+                )
+            })??;
         let statistics = format::Statistics::of_plan(plan.as_ref(), started.elapsed());
         let body = format::encode(format, &plan.schema(), &batches, &statistics, settings)?;
         if body.len() > MAX_RESULT_BYTES {

@@ -100,19 +100,121 @@ pub struct Catalog {
 
 /// Reserved words that cannot name a data source (GEN-12), compared case-insensitively.
 const RESERVED_NAMES: &[&str] = &[
-    "array", "boolean", "date", "date32", "datetime", "datetime32", "datetime64", "decimal",
-    "decimal128", "decimal256", "decimal32", "decimal64", "enum", "enum16", "enum8",
-    "fixedstring", "float32", "float64", "ipv4", "ipv6", "int128", "int16", "int256", "int32",
-    "int64", "int8", "multipolygon", "point", "polygon", "ring", "string", "table", "uint128",
-    "uint16", "uint256", "uint32", "uint64", "uint8", "uuid", "_temporary_and_external_tables",
-    "add", "after", "all", "and", "anti", "any", "as", "asc", "asof", "between", "by", "case",
-    "collate", "column", "columns", "cross", "cube", "custom_error", "day_diff", "default",
-    "defined", "desc", "distinct", "else", "end", "enumerate_with_last", "error", "exists",
-    "from", "full", "functions", "generaterandom", "global", "group", "having", "if", "ilike",
-    "in", "inner", "insert", "interval", "into", "join", "left", "like", "limit", "limits",
-    "max", "min", "not", "null", "numbers_mt", "on", "one", "or", "order", "outer", "prewhere",
-    "public", "right", "sample", "select", "semi", "split_to_array", "sql_and", "sql_unescape",
-    "system", "then", "tinybird", "to", "union", "using", "where", "with", "zeros_mt",
+    "array",
+    "boolean",
+    "date",
+    "date32",
+    "datetime",
+    "datetime32",
+    "datetime64",
+    "decimal",
+    "decimal128",
+    "decimal256",
+    "decimal32",
+    "decimal64",
+    "enum",
+    "enum16",
+    "enum8",
+    "fixedstring",
+    "float32",
+    "float64",
+    "ipv4",
+    "ipv6",
+    "int128",
+    "int16",
+    "int256",
+    "int32",
+    "int64",
+    "int8",
+    "multipolygon",
+    "point",
+    "polygon",
+    "ring",
+    "string",
+    "table",
+    "uint128",
+    "uint16",
+    "uint256",
+    "uint32",
+    "uint64",
+    "uint8",
+    "uuid",
+    "_temporary_and_external_tables",
+    "add",
+    "after",
+    "all",
+    "and",
+    "anti",
+    "any",
+    "as",
+    "asc",
+    "asof",
+    "between",
+    "by",
+    "case",
+    "collate",
+    "column",
+    "columns",
+    "cross",
+    "cube",
+    "custom_error",
+    "day_diff",
+    "default",
+    "defined",
+    "desc",
+    "distinct",
+    "else",
+    "end",
+    "enumerate_with_last",
+    "error",
+    "exists",
+    "from",
+    "full",
+    "functions",
+    "generaterandom",
+    "global",
+    "group",
+    "having",
+    "if",
+    "ilike",
+    "in",
+    "inner",
+    "insert",
+    "interval",
+    "into",
+    "join",
+    "left",
+    "like",
+    "limit",
+    "limits",
+    "max",
+    "min",
+    "not",
+    "null",
+    "numbers_mt",
+    "on",
+    "one",
+    "or",
+    "order",
+    "outer",
+    "prewhere",
+    "public",
+    "right",
+    "sample",
+    "select",
+    "semi",
+    "split_to_array",
+    "sql_and",
+    "sql_unescape",
+    "system",
+    "then",
+    "tinybird",
+    "to",
+    "union",
+    "using",
+    "where",
+    "with",
+    "zeros_mt",
 ];
 
 /// Checks a resource name against GEN-12 and GEN-14.
@@ -128,7 +230,9 @@ pub fn validate_name(name: &str) -> Result<()> {
         )));
     }
     if RESERVED_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
-        return Err(Error::Invalid(format!("Invalid name '{name}': it is a reserved word")));
+        return Err(Error::Invalid(format!(
+            "Invalid name '{name}': it is a reserved word"
+        )));
     }
     if name.ends_with("_quarantine") {
         return Err(Error::Invalid(format!(
@@ -144,7 +248,9 @@ fn new_id() -> String {
 
 fn validate_columns(columns: &[ColumnDef]) -> Result<()> {
     if columns.is_empty() {
-        return Err(Error::Invalid("A Data Source needs at least one column".into()));
+        return Err(Error::Invalid(
+            "A Data Source needs at least one column".into(),
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for column in columns {
@@ -152,11 +258,15 @@ fn validate_columns(columns: &[ColumnDef]) -> Result<()> {
             return Err(Error::Invalid("Column names cannot be empty".into()));
         }
         if !seen.insert(column.name.as_str()) {
-            return Err(Error::Invalid(format!("Duplicated column '{}'", column.name)));
+            return Err(Error::Invalid(format!(
+                "Duplicated column '{}'",
+                column.name
+            )));
         }
-        column.type_name.parse::<ChType>().map_err(|e| {
-            Error::Invalid(format!("Column '{}': {e}", column.name))
-        })?;
+        column
+            .type_name
+            .parse::<ChType>()
+            .map_err(|e| Error::Invalid(format!("Column '{}': {e}", column.name)))?;
     }
     Ok(())
 }
@@ -187,14 +297,19 @@ impl Catalog {
             store,
             state: RwLock::new(State::default()),
         };
-        let workspace = catalog.read_record::<Workspace>(&paths::workspace_record()).await?;
-        let datasources: Vec<DataSource> = catalog.read_records(&paths::datasource_records()).await?;
+        let workspace = catalog
+            .read_record::<Workspace>(&paths::workspace_record())
+            .await?;
+        let datasources: Vec<DataSource> =
+            catalog.read_records(&paths::datasource_records()).await?;
         let tokens: Vec<Token> = catalog.read_records(&paths::token_records()).await?;
         {
             let mut state = catalog.state.write();
             state.workspace = workspace;
             for datasource in datasources {
-                state.ids_by_name.insert(datasource.name.clone(), datasource.id.clone());
+                state
+                    .ids_by_name
+                    .insert(datasource.name.clone(), datasource.id.clone());
                 state.datasources.insert(datasource.id.clone(), datasource);
             }
             for token in tokens {
@@ -223,7 +338,12 @@ impl Catalog {
         Ok(records)
     }
 
-    async fn write_record<T: Serialize>(&self, path: &Path, record: &T, mode: PutMode) -> Result<()> {
+    async fn write_record<T: Serialize>(
+        &self,
+        path: &Path,
+        record: &T,
+        mode: PutMode,
+    ) -> Result<()> {
         let payload = PutPayload::from(serde_json::to_vec_pretty(record)?);
         let options = PutOptions {
             mode,
@@ -300,7 +420,9 @@ impl Catalog {
         validate_name(name)?;
         validate_columns(&columns)?;
         if self.datasource(name).is_some() {
-            return Err(Error::Conflict(format!("Data Source '{name}' already exists")));
+            return Err(Error::Conflict(format!(
+                "Data Source '{name}' already exists"
+            )));
         }
         let quarantine_name = DataSource::quarantine_name(name);
         let now = Utc::now();
@@ -326,16 +448,24 @@ impl Catalog {
         self.write_record(&paths::name_claim(name), &datasource.id, PutMode::Create)
             .await
             .map_err(|e| match e {
-                Error::Conflict(_) => Error::Conflict(format!("Data Source '{name}' already exists")),
+                Error::Conflict(_) => {
+                    Error::Conflict(format!("Data Source '{name}' already exists"))
+                }
                 other => other,
             })?;
         for record in [&quarantine, &datasource] {
-            self.write_record(&paths::datasource_record(&record.id), record, PutMode::Create)
-                .await?;
+            self.write_record(
+                &paths::datasource_record(&record.id),
+                record,
+                PutMode::Create,
+            )
+            .await?;
         }
         let mut state = self.state.write();
         for record in [&datasource, &quarantine] {
-            state.ids_by_name.insert(record.name.clone(), record.id.clone());
+            state
+                .ids_by_name
+                .insert(record.name.clone(), record.id.clone());
             state.datasources.insert(record.id.clone(), record.clone());
         }
         Ok((datasource, quarantine))
@@ -384,7 +514,10 @@ impl Catalog {
         };
         self.write_record(&paths::token_record(&token.id), &token, PutMode::Overwrite)
             .await?;
-        self.state.write().tokens.insert(token.id.clone(), token.clone());
+        self.state
+            .write()
+            .tokens
+            .insert(token.id.clone(), token.clone());
         Ok(token)
     }
 }

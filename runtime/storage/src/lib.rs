@@ -79,7 +79,11 @@ pub struct Storage {
 impl Storage {
     /// Opens (or initialises) the storage at `location`, replays the write-ahead log found in
     /// `wal_dir` and starts the committers of every table.
-    pub async fn open(location: Location, wal_dir: PathBuf, policy: FlushPolicy) -> Result<Arc<Self>> {
+    pub async fn open(
+        location: Location,
+        wal_dir: PathBuf,
+        policy: FlushPolicy,
+    ) -> Result<Arc<Self>> {
         std::fs::create_dir_all(&wal_dir)?;
         let catalog = Catalog::open(location.catalog_store()).await?;
         let storage = Arc::new(Storage {
@@ -124,7 +128,10 @@ impl Storage {
         format: &str,
         columns: Vec<NewColumn>,
     ) -> Result<DataSource> {
-        let (datasource, quarantine) = self.catalog.create_datasource(name, format, columns).await?;
+        let (datasource, quarantine) = self
+            .catalog
+            .create_datasource(name, format, columns)
+            .await?;
         self.open_table(&datasource).await?;
         self.open_table(&quarantine).await?;
         Ok(datasource)
@@ -136,13 +143,20 @@ impl Storage {
             .read()
             .get(&datasource.id)
             .cloned()
-            .ok_or_else(|| Error::NotFound(format!("Data Source '{}' has no table", datasource.name)))
+            .ok_or_else(|| {
+                Error::NotFound(format!("Data Source '{}' has no table", datasource.name))
+            })
     }
 
     /// Appends batches (in the data source's schema) to a data source. The returned future
     /// resolves once the rows are in the write-ahead log and visible; `wait` makes it resolve
     /// only after the Delta commit that holds them.
-    pub async fn append(&self, datasource: &DataSource, batches: Vec<RecordBatch>, wait: bool) -> Result<u64> {
+    pub async fn append(
+        &self,
+        datasource: &DataSource,
+        batches: Vec<RecordBatch>,
+        wait: bool,
+    ) -> Result<u64> {
         let table = self.table(datasource)?;
         table.append(batches, wait).await
     }

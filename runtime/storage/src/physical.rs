@@ -43,7 +43,11 @@ fn physical_field(field: &Field) -> Field {
 
 pub fn physical_schema(logical: &Schema) -> SchemaRef {
     Arc::new(Schema::new(
-        logical.fields().iter().map(|f| physical_field(f)).collect::<Vec<_>>(),
+        logical
+            .fields()
+            .iter()
+            .map(|f| physical_field(f))
+            .collect::<Vec<_>>(),
     ))
 }
 
@@ -81,7 +85,12 @@ impl LogStoreFactory for ConditionalPutLogStoreFactory {
         location: &Url,
         options: &StorageConfig,
     ) -> DeltaResult<Arc<dyn LogStore>> {
-        Ok(default_logstore(prefixed_store, root_store, location, options))
+        Ok(default_logstore(
+            prefixed_store,
+            root_store,
+            location,
+            options,
+        ))
     }
 }
 

@@ -24,7 +24,9 @@ pub struct TableView {
 
 impl std::fmt::Debug for TableView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TableView").field("schema", &self.schema).finish()
+        f.debug_struct("TableView")
+            .field("schema", &self.schema)
+            .finish()
     }
 }
 
@@ -40,7 +42,6 @@ impl Table {
 
 #[async_trait]
 impl TableProvider for TableView {
-
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
@@ -68,13 +69,12 @@ impl TableProvider for TableView {
             .map(|s| s.log_data().num_files() > 0)
             .unwrap_or(false);
         if has_files {
-            delta
-                .update_datafusion_session(state)
-                .map_err(|e| deltalake::datafusion::error::DataFusionError::External(Box::new(e)))?;
-            let provider = delta
-                .table_provider()
-                .await
-                .map_err(|e| deltalake::datafusion::error::DataFusionError::External(Box::new(e)))?;
+            delta.update_datafusion_session(state).map_err(|e| {
+                deltalake::datafusion::error::DataFusionError::External(Box::new(e))
+            })?;
+            let provider = delta.table_provider().await.map_err(|e| {
+                deltalake::datafusion::error::DataFusionError::External(Box::new(e))
+            })?;
             let scan = provider.scan(state, projection, &[], None).await?;
             let scan_schema = scan.schema();
             let casts = projected

@@ -64,7 +64,11 @@ pub struct Table {
     commit_lock: tokio::sync::Mutex<()>,
 }
 
-async fn open_delta(datasource: &DataSource, location: &Location, physical: &SchemaRef) -> Result<DeltaTable> {
+async fn open_delta(
+    datasource: &DataSource,
+    location: &Location,
+    physical: &SchemaRef,
+) -> Result<DeltaTable> {
     let url = location.table_url(&datasource.id)?;
     let mut table = DeltaTableBuilder::from_url(url.clone())?
         .with_storage_backend(location.root_store(), url)
@@ -74,7 +78,10 @@ async fn open_delta(datasource: &DataSource, location: &Location, physical: &Sch
         Err(e) if table.verify_deltatable_existence().await.unwrap_or(false) => Err(e.into()),
         Err(_) => {
             let schema: StructType = physical.as_ref().try_into_kernel().map_err(|e| {
-                Error::Invalid(format!("schema of '{}' cannot be stored: {e}", datasource.name))
+                Error::Invalid(format!(
+                    "schema of '{}' cannot be stored: {e}",
+                    datasource.name
+                ))
             })?;
             Ok(table
                 .create()
@@ -90,12 +97,15 @@ fn committed_stats(delta: &DeltaTable) -> (u64, u64) {
     let Ok(snapshot) = delta.snapshot() else {
         return (0, 0);
     };
-    snapshot.log_data().iter().fold((0, 0), |(rows, bytes), file| {
-        (
-            rows + file.num_records().unwrap_or(0) as u64,
-            bytes + file.size().max(0) as u64,
-        )
-    })
+    snapshot
+        .log_data()
+        .iter()
+        .fold((0, 0), |(rows, bytes), file| {
+            (
+                rows + file.num_records().unwrap_or(0) as u64,
+                bytes + file.size().max(0) as u64,
+            )
+        })
 }
 
 async fn write_delta(
@@ -210,16 +220,15 @@ impl Table {
     fn check_schema(&self, batch: &RecordBatch) -> Result<()> {
         let expected = self.logical.fields();
         let got = batch.schema();
-        let matches = got.fields().len() == expected.len()
-            && expected
-                .iter()
-                .zip(got.fields())
-                .zip(batch.columns())
-                .all(|((e, g), column)| {
-                    g.name() == e.name()
-                        && g.data_type() == e.data_type()
-                        && (e.is_nullable() || column.null_count() == 0)
-                });
+        let matches =
+            got.fields().len() == expected.len()
+                && expected.iter().zip(got.fields()).zip(batch.columns()).all(
+                    |((e, g), column)| {
+                        g.name() == e.name()
+                            && g.data_type() == e.data_type()
+                            && (e.is_nullable() || column.null_count() == 0)
+                    },
+                );
         if matches {
             return Ok(());
         }
@@ -270,9 +279,9 @@ impl Table {
             self.wake.notify_one();
         }
         if let Some(waiter) = waiter {
-            waiter
-                .await
-                .map_err(|_| Error::CommitFailed(format!("committer of '{}' stopped", self.name)))?;
+            waiter.await.map_err(|_| {
+                Error::CommitFailed(format!("committer of '{}' stopped", self.name))
+            })?;
         }
         Ok(rows as u64)
     }

@@ -188,9 +188,9 @@ impl ChType {
                     TimeUnit::Nanosecond => ChType::DateTime64(9, tz),
                 }
             }
-            DataType::List(field) | DataType::LargeList(field) | DataType::FixedSizeList(field, _) => {
-                ChType::Array(Box::new(ChType::of_field(field)))
-            }
+            DataType::List(field)
+            | DataType::LargeList(field)
+            | DataType::FixedSizeList(field, _) => ChType::Array(Box::new(ChType::of_field(field))),
             DataType::Map(entries, _) => match entries.data_type() {
                 DataType::Struct(fields) if fields.len() == 2 => ChType::Map(
                     Box::new(ChType::from_arrow(fields[0].data_type())),
@@ -311,7 +311,11 @@ impl<'a> Parser<'a> {
     }
 
     fn expect(&mut self, c: char) -> Result<()> {
-        if self.eat(c) { Ok(()) } else { Err(self.error()) }
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.error())
+        }
     }
 
     fn identifier(&mut self) -> Result<&'a str> {

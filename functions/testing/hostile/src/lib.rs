@@ -23,7 +23,8 @@ fn handle(request: Request) -> Response {
         "trap" => panic!("this component traps on purpose"),
         "steal" => {
             let table = request.query().strip_prefix("table=").unwrap_or("secrets");
-            match colibri_guest::query::execute(&format!("SELECT * FROM {table} FORMAT JSON"), &[]) {
+            match colibri_guest::query::execute(&format!("SELECT * FROM {table} FORMAT JSON"), &[])
+            {
                 Ok(output) => Response::new(200, output.body),
                 Err(error) => colibri_guest::ApiError::from(error).into_response(),
             }
