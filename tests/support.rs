@@ -122,10 +122,10 @@ impl Colibri {
         self.base = format!("http://127.0.0.1:{}", self.port);
         let started = Instant::now();
         loop {
-            if let Ok(reply) = self.request("GET", "/health", None, &[], b"") {
-                if reply.status == 200 {
-                    return;
-                }
+            if let Ok(reply) = self.request("GET", "/health", None, &[], b"")
+                && reply.status == 200
+            {
+                return;
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("colibri exited at start: {status}");

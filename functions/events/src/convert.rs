@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array,
-    Int8Array, Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int8Array,
+    Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
     TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
     TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
 };
@@ -44,6 +44,13 @@ pub struct Converted {
     /// Arrow IPC stream of the quarantined rows, if any.
     pub quarantine: Option<Vec<u8>>,
     pub quarantined: u64,
+}
+
+/// A row that goes to quarantine: its raw values, the columns that failed and why.
+struct QuarantinedRow {
+    raw: Vec<Option<String>>,
+    columns: Vec<String>,
+    errors: Vec<String>,
 }
 
 struct Target {
@@ -438,18 +445,17 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
         .collect::<Result<Vec<_>, ApiError>>()?;
 
     let mut good: Vec<Vec<Cell>> = Vec::new();
-    // Per quarantined row: raw values, failing columns, messages.
-    let mut bad: Vec<(Vec<Option<String>>, Vec<String>, Vec<String>)> = Vec::new();
+    let mut bad: Vec<QuarantinedRow> = Vec::new();
     for line in events {
         match line {
-            Line::Invalid(text, reason) => bad.push((
-                vec![None; targets.len()],
-                vec![],
-                vec![format!(
+            Line::Invalid(text, reason) => bad.push(QuarantinedRow {
+                raw: vec![None; targets.len()],
+                columns: vec![],
+                errors: vec![format!(
                     "{reason}: {}",
                     text.chars().take(200).collect::<String>()
                 )],
-            )),
+            }),
             Line::Event(event) => {
                 let mut cells = Vec::with_capacity(targets.len());
                 let mut raw = Vec::with_capacity(targets.len());
@@ -484,7 +490,11 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
                 if errors.is_empty() {
                     good.push(cells);
                 } else {
-                    bad.push((raw, failed_columns, errors));
+                    bad.push(QuarantinedRow {
+                        raw,
+                        columns: failed_columns,
+                        errors,
+                    });
                 }
             }
         }
@@ -518,15 +528,15 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
             fields.push(nullable_string.arrow_field(&target.name));
             arrays.push(Arc::new(
                 bad.iter()
-                    .map(|row| row.0[i].clone())
+                    .map(|row| row.raw[i].clone())
                     .collect::<StringArray>(),
             ));
         }
         let array_of_strings: ChType = "Array(String)".parse().expect("valid type");
         fields.push(array_of_strings.arrow_field("c__error_column"));
-        arrays.push(string_list(bad.iter().map(|row| &row.1)));
+        arrays.push(string_list(bad.iter().map(|row| &row.columns)));
         fields.push(array_of_strings.arrow_field("c__error"));
-        arrays.push(string_list(bad.iter().map(|row| &row.2)));
+        arrays.push(string_list(bad.iter().map(|row| &row.errors)));
         fields.push(nullable_string.arrow_field("c__import_id"));
         arrays.push(Arc::new(StringArray::from(vec![None::<&str>; bad.len()])));
         let insertion: ChType = "DateTime".parse().expect("valid type");

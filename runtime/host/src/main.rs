@@ -147,12 +147,10 @@ async fn ensure_admin_token(storage: &Storage) -> anyhow::Result<()> {
         .ok()
         .filter(|t| !t.is_empty())
     {
-        Some(value) => {
-            if existing.as_ref().map(|t| &t.token) != Some(&value) {
-                catalog
-                    .put_token(ADMIN, value, vec!["ADMIN".into()])
-                    .await?;
-            }
+        Some(value) if existing.as_ref().map(|t| &t.token) != Some(&value) => {
+            catalog
+                .put_token(ADMIN, value, vec!["ADMIN".into()])
+                .await?;
         }
         None if existing.is_none() => {
             let workspace = catalog.workspace().context("workspace exists")?;
@@ -170,7 +168,8 @@ async fn ensure_admin_token(storage: &Storage) -> anyhow::Result<()> {
                 .await?;
             println!("Admin token (also written to the data folder's admin-token file):\n{value}");
         }
-        None => {}
+        // The token already has the wanted value.
+        Some(_) | None => {}
     }
     Ok(())
 }

@@ -118,7 +118,7 @@ impl App {
                 component: trigger.component,
             });
         }
-        routes.sort_by(|a, b| b.pattern.specificity().cmp(&a.pattern.specificity()));
+        routes.sort_by_key(|route| std::cmp::Reverse(route.pattern.specificity()));
         let components = manifest
             .component
             .iter()

@@ -101,22 +101,22 @@ impl Statistics {
 
 fn collect_leaves(plan: &dyn ExecutionPlan, statistics: &mut Statistics) {
     let children = plan.children();
-    if children.is_empty() {
-        if let Some(metrics) = plan.metrics() {
-            let rows = metrics.output_rows().unwrap_or(0);
-            statistics.rows_read += rows;
-            let bytes = metrics
-                .sum_by_name("bytes_scanned")
-                .map(|v| v.as_usize())
-                .unwrap_or(0);
-            let width: usize = plan
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| f.data_type().primitive_width().unwrap_or(16))
-                .sum();
-            statistics.bytes_read += if bytes > 0 { bytes } else { rows * width };
-        }
+    if children.is_empty()
+        && let Some(metrics) = plan.metrics()
+    {
+        let rows = metrics.output_rows().unwrap_or(0);
+        statistics.rows_read += rows;
+        let bytes = metrics
+            .sum_by_name("bytes_scanned")
+            .map(|v| v.as_usize())
+            .unwrap_or(0);
+        let width: usize = plan
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().primitive_width().unwrap_or(16))
+            .sum();
+        statistics.bytes_read += if bytes > 0 { bytes } else { rows * width };
     }
     for child in children {
         collect_leaves(child.as_ref(), statistics);

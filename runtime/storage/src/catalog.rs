@@ -473,7 +473,7 @@ impl Catalog {
 
     pub fn tokens(&self) -> Vec<Token> {
         let mut all: Vec<_> = self.state.read().tokens.values().cloned().collect();
-        all.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        all.sort_by_key(|t| t.created_at);
         all
     }
 

@@ -96,7 +96,7 @@ impl TableProvider for TableView {
         }
         if !self.snapshot.buffered.is_empty() || inputs.is_empty() {
             inputs.push(MemorySourceConfig::try_new_exec(
-                &[self.snapshot.buffered.clone()],
+                std::slice::from_ref(&self.snapshot.buffered),
                 self.schema.clone(),
                 projection.cloned(),
             )?);

@@ -89,7 +89,6 @@ async fn open_delta(
                 .with_columns(schema.fields().cloned())
                 .await?)
         }
-        Err(e) => Err(e.into()),
     }
 }
 
