@@ -471,12 +471,6 @@ impl Catalog {
         Ok((datasource, quarantine))
     }
 
-    pub fn tokens(&self) -> Vec<Token> {
-        let mut all: Vec<_> = self.state.read().tokens.values().cloned().collect();
-        all.sort_by_key(|t| t.created_at);
-        all
-    }
-
     /// The token whose secret is `value`.
     pub fn token_by_value(&self, value: &str) -> Option<Token> {
         self.state
