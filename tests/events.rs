@@ -206,15 +206,7 @@ fn bad_requests_get_clear_json_errors() {
     assert_eq!(missing_name.status, 400);
     assert!(missing_name.error_message().contains("name"));
 
-    let bad_token = server
-        .request(
-            "POST",
-            "/v0/events?name=x",
-            Some("not-a-token"),
-            &[],
-            b"{\"a\": 1}",
-        )
-        .unwrap();
+    let bad_token = server.post_as("/v0/events?name=x", "not-a-token", b"{\"a\": 1}");
     assert_eq!(bad_token.status, 403);
     assert!(bad_token.error_message().contains("token"));
     let no_token = server
@@ -263,25 +255,13 @@ fn append_scoped_tokens_append_but_cannot_create() {
     let appender = support::create_token(&data, "appender", &["DATASOURCES:APPEND:allowed"]);
     let server = Colibri::start_in(&data, &[]);
     server.send_events("allowed", "{\"a\": 1}", true);
-    let ok = server
-        .request(
-            "POST",
-            "/v0/events?name=allowed&wait=true",
-            Some(&appender),
-            &[],
-            b"{\"a\": 2}",
-        )
-        .unwrap();
+    let ok = server.post_as(
+        "/v0/events?name=allowed&wait=true",
+        &appender,
+        b"{\"a\": 2}",
+    );
     assert_eq!(ok.status, 200, "{}", ok.text());
-    let denied = server
-        .request(
-            "POST",
-            "/v0/events?name=other",
-            Some(&appender),
-            &[],
-            b"{\"a\": 2}",
-        )
-        .unwrap();
+    let denied = server.post_as("/v0/events?name=other", &appender, b"{\"a\": 2}");
     assert_eq!(denied.status, 403, "{}", denied.text());
     denied.error_message();
     assert_eq!(server.count("allowed"), 2);

@@ -65,29 +65,11 @@ fn a_component_cannot_read_past_its_token() {
     let server = start(&data);
     server.send_events("secrets", "{\"password\": \"hunter2\"}", true);
     server.send_events("public_data", "{\"a\": 1}", true);
-    let stolen = server
-        .request("GET", "/hostile/steal?table=secrets", Some(&nosy), &[], b"")
-        .unwrap();
+    let stolen = server.get_as("/hostile/steal?table=secrets", &nosy);
     assert_eq!(stolen.status, 403, "{}", stolen.text());
     assert!(!stolen.text().contains("hunter2"));
-    let allowed = server
-        .request(
-            "GET",
-            "/hostile/steal?table=public_data",
-            Some(&nosy),
-            &[],
-            b"",
-        )
-        .unwrap();
+    let allowed = server.get_as("/hostile/steal?table=public_data", &nosy);
     assert_eq!(allowed.status, 200, "{}", allowed.text());
-    let admin = server
-        .request(
-            "GET",
-            "/hostile/steal?table=secrets",
-            Some(ADMIN_TOKEN),
-            &[],
-            b"",
-        )
-        .unwrap();
+    let admin = server.get_as("/hostile/steal?table=secrets", ADMIN_TOKEN);
     assert!(admin.text().contains("hunter2"));
 }

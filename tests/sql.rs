@@ -217,25 +217,9 @@ fn reading_needs_the_read_scope() {
     server.send_events("public_events", "{\"a\": 1}", true);
     server.send_events("private_events", "{\"a\": 2}", true);
     let sql = |q: &str| format!("/v0/sql?q={}", encode(q));
-    let allowed = server
-        .request(
-            "GET",
-            &sql("SELECT count() AS n FROM public_events"),
-            Some(&reader),
-            &[],
-            b"",
-        )
-        .unwrap();
+    let allowed = server.get_as(&sql("SELECT count() AS n FROM public_events"), &reader);
     assert_eq!(allowed.status, 200, "{}", allowed.text());
-    let denied = server
-        .request(
-            "GET",
-            &sql("SELECT count() FROM private_events"),
-            Some(&reader),
-            &[],
-            b"",
-        )
-        .unwrap();
+    let denied = server.get_as(&sql("SELECT count() FROM private_events"), &reader);
     assert_eq!(denied.status, 403, "{}", denied.text());
     assert!(denied.error_message().contains("private_events"));
     let joined = server
@@ -249,10 +233,7 @@ fn reading_needs_the_read_scope() {
         .unwrap();
     assert_eq!(joined.status, 403);
     // The list shows only what the token can read.
-    let listed = server
-        .request("GET", "/v0/datasources", Some(&reader), &[], b"")
-        .unwrap()
-        .json();
+    let listed = server.get_as("/v0/datasources", &reader).json();
     let names: Vec<_> = listed["datasources"]
         .as_array()
         .unwrap()

@@ -193,14 +193,22 @@ impl Colibri {
         })
     }
 
+    /// GET as the holder of `token`.
+    pub fn get_as(&self, path: &str, token: &str) -> Reply {
+        self.request("GET", path, Some(token), &[], b"").unwrap()
+    }
+
+    /// POST as the holder of `token`.
+    pub fn post_as(&self, path: &str, token: &str, body: &[u8]) -> Reply {
+        self.request("POST", path, Some(token), &[], body).unwrap()
+    }
+
     pub fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, Some(ADMIN_TOKEN), &[], b"")
-            .unwrap()
+        self.get_as(path, ADMIN_TOKEN)
     }
 
     pub fn post(&self, path: &str, body: &[u8]) -> Reply {
-        self.request("POST", path, Some(ADMIN_TOKEN), &[], body)
-            .unwrap()
+        self.post_as(path, ADMIN_TOKEN, body)
     }
 
     /// Runs SQL as the admin and returns the JSON answer.
