@@ -13,7 +13,6 @@ use arrow_array::{
 };
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Schema, TimeUnit};
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use colibri_guest::ApiError;
 use colibri_guest::types::Column;
 use colibri_types::ChType;
@@ -82,28 +81,7 @@ fn raw_text(value: &Value) -> String {
 }
 
 fn parse_instant(text: &str) -> Option<i128> {
-    if let Ok(parsed) = DateTime::parse_from_rfc3339(text) {
-        return parsed.timestamp_nanos_opt().map(i128::from);
-    }
-    for format in [
-        "%Y-%m-%d %H:%M:%S%.f%:z",
-        "%Y-%m-%d %H:%M:%S%.f %z",
-        "%Y-%m-%d %H:%M:%S%.f%z",
-    ] {
-        if let Ok(parsed) = DateTime::parse_from_str(text, format) {
-            return parsed.timestamp_nanos_opt().map(i128::from);
-        }
-    }
-    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
-        if let Ok(parsed) = NaiveDateTime::parse_from_str(text, format) {
-            return parsed.and_utc().timestamp_nanos_opt().map(i128::from);
-        }
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|d| d.and_utc().timestamp_nanos_opt())
-        .map(i128::from)
+    crate::temporal::parse(text).map(|t| t.nanos)
 }
 
 fn integer_range(ty: &ChType) -> Option<(i128, i128)> {
@@ -458,16 +436,14 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
             }),
             Line::Event(event) => {
                 let mut cells = Vec::with_capacity(targets.len());
-                let mut raw = Vec::with_capacity(targets.len());
                 let mut failed_columns = Vec::new();
                 let mut errors = Vec::new();
                 for target in &targets {
                     let found = jsonpath::extract(event, &target.path).filter(|v| !v.is_null());
-                    raw.push(found.as_deref().map(raw_text));
                     let value = match (found.as_deref(), &target.default) {
-                        (Some(v), _) => v.clone(),
-                        (None, Some(default)) => default.clone(),
-                        (None, None) if target.ty.is_nullable() => Value::Null,
+                        (Some(v), _) => v,
+                        (None, Some(default)) => default,
+                        (None, None) if target.ty.is_nullable() => &Value::Null,
                         (None, None) => {
                             failed_columns.push(target.name.clone());
                             errors.push(format!(
@@ -478,7 +454,7 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
                             continue;
                         }
                     };
-                    match convert_value(&value, &target.ty) {
+                    match convert_value(value, &target.ty) {
                         Ok(cell) => cells.push(cell),
                         Err(reason) => {
                             failed_columns.push(target.name.clone());
@@ -490,6 +466,16 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
                 if errors.is_empty() {
                     good.push(cells);
                 } else {
+                    // The raw values are only kept for rows that go to quarantine.
+                    let raw = targets
+                        .iter()
+                        .map(|target| {
+                            jsonpath::extract(event, &target.path)
+                                .filter(|v| !v.is_null())
+                                .as_deref()
+                                .map(raw_text)
+                        })
+                        .collect();
                     bad.push(QuarantinedRow {
                         raw,
                         columns: failed_columns,

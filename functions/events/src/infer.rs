@@ -108,46 +108,7 @@ impl Kinds {
 
 /// `None` = Date; `Some(n)` = date-time with n fractional digits.
 fn temporal_kind(text: &str) -> Option<Option<u8>> {
-    let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        bytes
-            .get(range)
-            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
-    };
-    let date = bytes.len() >= 10
-        && digits(0..4)
-        && bytes[4] == b'-'
-        && digits(5..7)
-        && bytes[7] == b'-'
-        && digits(8..10);
-    if !date {
-        return None;
-    }
-    if bytes.len() == 10 {
-        return Some(None);
-    }
-    let time = bytes.len() >= 19
-        && (bytes[10] == b' ' || bytes[10] == b'T')
-        && digits(11..13)
-        && bytes[13] == b':'
-        && digits(14..16)
-        && bytes[16] == b':'
-        && digits(17..19);
-    if !time {
-        return None;
-    }
-    let rest = &text[19..];
-    let (fraction, zone) = match rest.strip_prefix('.') {
-        Some(after) => {
-            let n = after.bytes().take_while(u8::is_ascii_digit).count();
-            (n, &after[n..])
-        }
-        None => (0, rest),
-    };
-    let zone_ok = zone.is_empty()
-        || zone == "Z"
-        || ((zone.starts_with('+') || zone.starts_with('-')) && zone.len() >= 3 && zone.len() <= 6);
-    zone_ok.then_some(Some(fraction.min(9) as u8))
+    crate::temporal::parse(text).map(|t| t.fraction_digits)
 }
 
 fn wider_temporal(a: Option<u8>, b: Option<u8>) -> Option<u8> {

@@ -6,6 +6,7 @@
 mod convert;
 mod infer;
 mod jsonpath;
+mod temporal;
 
 use std::io::Read;
 
