@@ -10,6 +10,7 @@ mod components {
     include!(concat!(env!("OUT_DIR"), "/components.rs"));
 }
 mod engine;
+mod limits;
 mod manifest;
 mod server;
 
@@ -89,6 +90,9 @@ struct ServeArgs {
     /// Commit as soon as this many rows are buffered.
     #[arg(long, default_value_t = 200_000)]
     flush_rows: usize,
+    /// Events API requests per second accepted per data source; more get 429 (EV-13).
+    #[arg(long, default_value_t = 1000)]
+    events_rate_limit: u32,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -207,6 +211,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app,
         runtime,
         services,
+        events_limiter: limits::RateLimiter::new(args.events_rate_limit),
     });
     tracing::info!(address = %listener.local_addr()?, data = %storage.location().url(), "colibri is listening");
     tokio::select! {

@@ -1,16 +1,21 @@
 //! The HTTP server: hyper on a loopback or public address, the route table from the
-//! manifest, token resolution before any guest runs, and one fresh component instance per
-//! request. Guest failures become JSON errors for that request only.
+//! manifest, token resolution before any guest runs, rate limits, and one fresh component
+//! instance per request. Guest failures become JSON errors for that request only. Every
+//! response carries CORS headers and an `x-request-id`, and is gzip-compressed when the client
+//! accepts it (GEN-10, GEN-17).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use wasmtime::Trap;
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -19,15 +24,28 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use crate::auth::Principal;
 use crate::capabilities::{Capabilities, Services};
 use crate::engine::WasmRuntime;
+use crate::limits::RateLimiter;
 use crate::manifest::App;
+
+/// The route whose requests are limited per data source (EV-13).
+const EVENTS_ROUTE: &str = "/v0/events";
+
+/// Largest form body read by the host to find a `token` field (GEN-3).
+const MAX_FORM_BYTES: usize = 16 * 1024 * 1024;
 
 pub struct Server {
     pub app: App,
     pub runtime: Arc<WasmRuntime>,
     pub services: Arc<Services>,
+    /// Events API requests per second and data source.
+    pub events_limiter: RateLimiter,
 }
 
 type HttpResponse = Response<HyperOutgoingBody>;
+
+/// A request body as the guest receives it: streamed from the client, or already read by the
+/// host (a form whose `token` field it needed).
+type RequestBody = UnsyncBoxBody<Bytes, wasmtime_wasi_http::Error>;
 
 fn body(bytes: impl Into<Bytes>) -> HyperOutgoingBody {
     Full::new(bytes.into())
@@ -77,7 +95,7 @@ fn preflight() -> HttpResponse {
 }
 
 /// The token of a request: the Bearer header wins over the `token` query parameter (GEN-3).
-fn request_token(request: &Request<Incoming>) -> Option<String> {
+fn request_token<B>(request: &Request<B>) -> Option<String> {
     if let Some(bearer) = request
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -95,6 +113,54 @@ fn request_token(request: &Request<Incoming>) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+fn query_parameter(request: &Request<Incoming>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(request.uri().query()?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn is_form(request: &Request<Incoming>) -> bool {
+    request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// The token of a request and the request to hand on. A POST/PUT form may carry the token as
+/// a field (GEN-3); then the host reads the body and hands the guest the bytes it read.
+async fn token_and_body(
+    request: Request<Incoming>,
+) -> Result<(Option<String>, Request<RequestBody>), HttpResponse> {
+    if let Some(token) = request_token(&request) {
+        let request =
+            request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
+        return Ok((Some(token), request));
+    }
+    if !is_form(&request) {
+        let request =
+            request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
+        return Ok((None, request));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match Limited::new(body, MAX_FORM_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Err(json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("The form body is larger than {MAX_FORM_BYTES} bytes or was cut short"),
+            ));
+        }
+    };
+    let token = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned());
+    let body = Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    Ok((token, Request::from_parts(parts, body)))
+}
+
 impl Server {
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> anyhow::Result<()> {
         loop {
@@ -102,21 +168,39 @@ impl Server {
             let _ = stream.set_nodelay(true);
             let server = self.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let server = server.clone();
-                    async move { Ok::<_, std::convert::Infallible>(server.handle(request).await) }
-                });
+                let service =
+                    tower::ServiceBuilder::new()
+                        .layer(CompressionLayer::new().compress_when(
+                            // Every body the client accepts gzip for, small ones included (GEN-10).
+                            |status: StatusCode,
+                             _: http::Version,
+                             _: &http::HeaderMap,
+                             _: &http::Extensions| {
+                                status != StatusCode::NO_CONTENT
+                                    && status != StatusCode::NOT_MODIFIED
+                            },
+                        ))
+                        .service_fn(move |request| {
+                            let server = server.clone();
+                            async move {
+                                Ok::<_, std::convert::Infallible>(server.handle(request).await)
+                            }
+                        });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service)
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
                     .await;
             });
         }
     }
 
     async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
+        let request_id = ulid::Ulid::new().to_string();
         let mut response = self.route(request).await;
         add_cors(&mut response);
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("x-request-id", value);
+        }
         response
     }
 
@@ -132,26 +216,42 @@ impl Server {
         let Some(component) = self.app.route(&path) else {
             return json_error(StatusCode::NOT_FOUND, &format!("Not found: {path}"));
         };
+        let limited = (path == EVENTS_ROUTE)
+            .then(|| query_parameter(&request, "name"))
+            .flatten();
+        let (token, request) = match token_and_body(request).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
         let catalog = self.services.storage.catalog();
-        let Some(principal) =
-            request_token(&request).and_then(|t| Principal::from_token(catalog, &t))
-        else {
+        let Some(principal) = token.and_then(|t| Principal::from_token(catalog, &t)) else {
             return json_error(
                 StatusCode::FORBIDDEN,
-                "Invalid token: pass a valid token as `Authorization: Bearer <token>` or `?token=<token>`",
+                "Invalid token: pass a valid token as `Authorization: Bearer <token>`, `?token=<token>` or a `token` form field",
             );
         };
-        match self.run_component(component, principal, request).await {
-            Ok(response) => response,
-            Err((status, message)) => json_error(status, &message),
+        let decision = limited.map(|name| self.events_limiter.check(&name));
+        let mut response = match decision {
+            Some(decision) if !decision.allowed => json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests to this Data Source: retry after the time in `Retry-After`",
+            ),
+            _ => match self.run_component(component, principal, request).await {
+                Ok(response) => response,
+                Err((status, message)) => json_error(status, &message),
+            },
+        };
+        if let Some(decision) = decision {
+            decision.add_headers(response.headers_mut());
         }
+        response
     }
 
     async fn run_component(
         &self,
         component: &str,
         principal: Principal,
-        request: Request<Incoming>,
+        request: Request<RequestBody>,
     ) -> Result<HttpResponse, (StatusCode, String)> {
         let pre = self
             .runtime
@@ -230,7 +330,7 @@ fn guest_failure(component: &str, error: &wasmtime::Error) -> (StatusCode, Strin
 }
 
 /// hyper hands over an origin-form URI; wasi:http wants scheme and authority.
-fn with_absolute_uri(request: Request<Incoming>) -> Request<Incoming> {
+fn with_absolute_uri<B>(request: Request<B>) -> Request<B> {
     let (mut parts, body) = request.into_parts();
     let authority = parts
         .headers
