@@ -266,3 +266,69 @@ fn append_scoped_tokens_append_but_cannot_create() {
     denied.error_message();
     assert_eq!(server.count("allowed"), 2);
 }
+
+#[test]
+fn unknown_fields_are_ignored_and_noted_as_new_columns() {
+    let server = Colibri::start();
+    let first = server.send_events("hints", "{\"a\": 1}", true);
+    assert_eq!(first.status, 200, "{}", first.text());
+    let described = server.get("/v0/datasources/hints").json();
+    assert_eq!(described["new_columns_detected"], serde_json::json!({}));
+
+    let later = server.send_events(
+        "hints",
+        "{\"a\": 2, \"extra\": {\"city\": \"Madrid\"}}",
+        true,
+    );
+    assert_eq!(later.json()["successful_rows"], 1, "{}", later.text());
+    let described = server.get("/v0/datasources/hints").json();
+    assert_eq!(
+        described["new_columns_detected"],
+        serde_json::json!({"$.extra.city": "String"})
+    );
+    assert_eq!(described["columns"].as_array().unwrap().len(), 1);
+    // The hint survives a restart (it is part of the data source's record).
+    let mut server = server;
+    server.restart();
+    assert_eq!(
+        server.get("/v0/datasources/hints").json()["new_columns_detected"]["$.extra.city"],
+        "String"
+    );
+}
+
+#[test]
+fn arrays_of_objects_become_array_columns_per_leaf() {
+    let server = Colibri::start();
+    let reply = server.send_events(
+        "firehose",
+        "{\"records\": [{\"data\": \"a\", \"n\": 1}, {\"data\": \"b\", \"n\": 2}]}",
+        true,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let columns = server.get("/v0/datasources/firehose").json()["columns"].clone();
+    let described: Vec<_> = columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["type"].as_str().unwrap(),
+                c["jsonpath"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        described,
+        vec![
+            ("records__data", "Array(String)", "$.records[:].data"),
+            ("records__n", "Array(Int16)", "$.records[:].n"),
+        ]
+    );
+    let answer = server.sql("SELECT records__data, records__n FROM firehose FORMAT JSON");
+    assert_eq!(
+        answer["data"][0]["records__data"],
+        serde_json::json!(["a", "b"])
+    );
+    assert_eq!(answer["data"][0]["records__n"], serde_json::json!([1, 2]));
+}

@@ -12,8 +12,10 @@ fn main() {
     let target_dir = out_dir.ancestors().nth(4).unwrap().to_path_buf();
     let guest_target = target_dir.join("guests");
 
+    // Every source file, named one by one: a directory given to rerun-if-changed was seen not
+    // to trigger a rebuild when a file inside it changed.
     for watched in ["functions", "wit", "runtime/types", "spin.toml"] {
-        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+        watch(&root.join(watched));
     }
 
     // rust-toolchain.toml lists the target; make sure this toolchain has it (a no-op once
@@ -72,4 +74,19 @@ fn main() {
     ));
     std::fs::write(out_dir.join("components.rs"), embedded).unwrap();
     println!("cargo:rustc-env=COLIBRI_GUEST_DIR={}", wasm_dir.display());
+}
+
+/// Asks cargo to rerun this script when `path` or any file below it (outside build output
+/// folders) changes.
+fn watch(path: &Path) {
+    if path.is_dir() {
+        if path.file_name().is_some_and(|name| name == "target") {
+            return;
+        }
+        for entry in std::fs::read_dir(path).unwrap() {
+            watch(&entry.unwrap().path());
+        }
+    } else {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
 }

@@ -98,7 +98,11 @@ fn datasource_json(d: &Datasource) -> serde_json::Value {
         "type": d.format,
         "columns": columns,
         "statistics": { "bytes": d.bytes, "row_count": d.row_count },
-        "new_columns_detected": {},
+        "new_columns_detected": d
+            .new_columns_detected
+            .iter()
+            .map(|(path, type_name)| (path.clone(), serde_json::json!(type_name)))
+            .collect::<serde_json::Map<_, _>>(),
         "quarantine_rows": d.quarantine_rows,
         "last_commit": { "content_sha": "", "status": "changed", "path": "" },
         "errors_discarded_at": null,

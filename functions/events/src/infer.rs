@@ -1,14 +1,22 @@
 //! Schema guessing for events (DS-T*), deterministic: the first 10,000 events are sampled;
-//! objects are flattened (names joined by `_`), arrays of scalars become `Array(T)`, other
-//! arrays are kept as raw JSON text; a field missing or null in part of the sample is
-//! Nullable; columns are sorted by path with Nullable columns last.
+//! objects are flattened (names joined by `_`), arrays of scalars become `Array(T)`, arrays
+//! of objects one `Array(T)` column per leaf (`$.records[:].data` → `records__data`), deeper
+//! nesting is kept as raw JSON text; a field missing or null in part of the sample is
+//! Nullable; repetitive strings are `LowCardinality(String)`; columns are sorted by path with
+//! Nullable columns last. The same guess tells which paths of later events are not columns
+//! yet (EV-9).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use colibri_guest::types::Column;
 use serde_json::Value;
 
 const SAMPLE_SIZE: usize = 10_000;
+
+/// DS-T4: strings are LowCardinality from this many non-null values on, when at most a tenth
+/// of them (and at most `LOW_CARDINALITY_MAX_DISTINCT`) are distinct.
+const LOW_CARDINALITY_MIN_VALUES: usize = 100;
+const LOW_CARDINALITY_MAX_DISTINCT: usize = 1000;
 
 /// What the sample showed of one path.
 #[derive(Default)]
@@ -17,7 +25,10 @@ struct Observed {
     nulls: usize,
     kinds: Kinds,
     raw_json: bool,
+    /// Element kinds, for `Array(T)` columns (arrays of scalars, or leaves of arrays of objects).
     array: Option<Box<Kinds>>,
+    /// A leaf of an array of objects was missing or null in some element.
+    element_nulls: bool,
 }
 
 #[derive(Default, Clone)]
@@ -31,6 +42,9 @@ struct Kinds {
     /// The strings all looked like: Date (0), DateTime (1), DateTime64 with n digits.
     temporal: Option<Option<u8>>,
     non_temporal_string: bool,
+    strings_seen: usize,
+    /// Distinct strings, counted up to `LOW_CARDINALITY_MAX_DISTINCT + 1`.
+    distinct_strings: HashSet<String>,
 }
 
 impl Kinds {
@@ -46,6 +60,10 @@ impl Kinds {
             },
             Value::String(s) => {
                 self.string = true;
+                self.strings_seen += 1;
+                if self.distinct_strings.len() <= LOW_CARDINALITY_MAX_DISTINCT {
+                    self.distinct_strings.insert(s.clone());
+                }
                 match temporal_kind(s) {
                     Some(kind) if !self.non_temporal_string => {
                         self.temporal = Some(match self.temporal {
@@ -62,6 +80,13 @@ impl Kinds {
             Value::Object(_) | Value::Array(_) => self.object = true,
             Value::Null => {}
         }
+    }
+
+    fn is_low_cardinality(&self) -> bool {
+        let distinct = self.distinct_strings.len();
+        self.strings_seen >= LOW_CARDINALITY_MIN_VALUES
+            && distinct <= LOW_CARDINALITY_MAX_DISTINCT
+            && distinct * 10 <= self.strings_seen
     }
 
     fn clickhouse_type(&self) -> String {
@@ -85,6 +110,7 @@ impl Kinds {
                 Some(Some(0)) => "DateTime".into(),
                 Some(Some(digits)) if digits <= 3 => "DateTime64(3)".into(),
                 Some(Some(_)) => "DateTime64(6)".into(),
+                None if self.is_low_cardinality() => "LowCardinality(String)".into(),
                 None => "String".into(),
             };
         }
@@ -129,10 +155,13 @@ fn observe(
         let path = format!("{prefix}.{key}");
         match value {
             Value::Object(inner) if !inner.is_empty() => observe(paths, &path, inner),
+            Value::Array(items) if items.iter().any(Value::is_object) => {
+                observe_array_of_objects(paths, &path, items)
+            }
             Value::Array(items) => {
                 let entry = paths.entry(path).or_default();
                 entry.present += 1;
-                if items.iter().all(|i| !i.is_array() && !i.is_object()) {
+                if items.iter().all(|i| !i.is_array()) {
                     let kinds = entry.array.get_or_insert_with(Default::default);
                     for item in items {
                         kinds.observe(item);
@@ -153,8 +182,75 @@ fn observe(
     }
 }
 
+/// `{"records": [{"data": 1}, {"data": 2}]}` → `$.records[:].data` holding `[1, 2]`. Only
+/// scalar leaves can be addressed this way; anything deeper keeps the array as raw JSON.
+fn observe_array_of_objects(paths: &mut BTreeMap<String, Observed>, path: &str, items: &[Value]) {
+    let mut leaves: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    let mut addressable = true;
+    for item in items {
+        let Value::Object(fields) = item else {
+            addressable = false;
+            break;
+        };
+        addressable &= collect_leaves(&format!("{path}[:]"), fields, &mut leaves);
+    }
+    if !addressable {
+        let entry = paths.entry(path.to_string()).or_default();
+        entry.present += 1;
+        entry.raw_json = true;
+        return;
+    }
+    for (leaf, values) in leaves {
+        let entry = paths.entry(leaf).or_default();
+        entry.present += 1;
+        entry.element_nulls |= values.len() < items.len() || values.iter().any(|v| v.is_null());
+        let kinds = entry.array.get_or_insert_with(Default::default);
+        for value in values {
+            kinds.observe(value);
+        }
+    }
+}
+
+/// The scalar leaves of one array element; false when it holds arrays (not addressable).
+fn collect_leaves<'a>(
+    prefix: &str,
+    fields: &'a serde_json::Map<String, Value>,
+    leaves: &mut BTreeMap<String, Vec<&'a Value>>,
+) -> bool {
+    for (key, value) in fields {
+        let path = format!("{prefix}.{key}");
+        let addressable = match value {
+            Value::Array(_) => false,
+            Value::Object(inner) => collect_leaves(&path, inner, leaves),
+            scalar => {
+                leaves.entry(path).or_default().push(scalar);
+                true
+            }
+        };
+        if !addressable {
+            return false;
+        }
+    }
+    true
+}
+
+/// `$.a.b` → `a_b`; `$.records[:].data` → `records__data`.
 fn column_name(path: &str) -> String {
-    path.trim_start_matches("$.").replace('.', "_")
+    path.trim_start_matches("$.")
+        .replace("[:].", "__")
+        .replace("[:]", "")
+        .replace('.', "_")
+}
+
+/// `Nullable(T)`, written inside LowCardinality as ClickHouse requires.
+fn nullable(type_name: &str) -> String {
+    match type_name
+        .strip_prefix("LowCardinality(")
+        .and_then(|t| t.strip_suffix(')'))
+    {
+        Some(inner) => format!("LowCardinality(Nullable({inner}))"),
+        None => format!("Nullable({type_name})"),
+    }
 }
 
 /// The guessed columns for a sample of events.
@@ -183,7 +279,18 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
             } else {
                 kinds.clickhouse_type()
             };
-            (format!("Array({element})"), format!("{path}[:]"))
+            let element = if observed.element_nulls {
+                nullable(&element)
+            } else {
+                element
+            };
+            // Leaves of arrays of objects already carry `[:]` in their path.
+            let jsonpath = if path.contains("[:]") {
+                path.clone()
+            } else {
+                format!("{path}[:]")
+            };
+            (format!("Array({element})"), jsonpath)
         } else {
             let all_null = observed.nulls == observed.present;
             let base = if all_null {
@@ -196,7 +303,7 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
         let nullable =
             !type_name.starts_with("Array(") && (observed.present < sampled || observed.nulls > 0);
         let type_name = if nullable {
-            format!("Nullable({type_name})")
+            self::nullable(&type_name)
         } else {
             type_name
         };
@@ -212,6 +319,43 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
     }
     columns.sort_by_key(|(nullable, _)| *nullable);
     columns.into_iter().map(|(_, column)| column).collect()
+}
+
+/// Events looked at per request for paths that are not columns (EV-9).
+const NEW_COLUMNS_SAMPLE: usize = 1_000;
+
+/// The paths of `events` (the first `NEW_COLUMNS_SAMPLE`) that no column reads, with their
+/// guessed types, as `(jsonpath, type)` (EV-9).
+pub fn new_columns<'a>(
+    columns: &[Column],
+    events: impl Iterator<Item = &'a Value>,
+) -> Vec<(String, String)> {
+    let known: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let path = c
+                .jsonpath
+                .clone()
+                .unwrap_or_else(|| format!("$.{}", c.name));
+            path.chars().filter(|c| !c.is_whitespace()).collect()
+        })
+        .collect();
+    infer_columns(events.take(NEW_COLUMNS_SAMPLE))
+        .into_iter()
+        .filter_map(|column| {
+            let path = column.jsonpath?;
+            (!known.iter().any(|k| reads(k, &path))).then_some((path, column.type_))
+        })
+        .collect()
+}
+
+/// Whether a column at `known` reads the values at `path` (itself or inside it).
+fn reads(known: &str, path: &str) -> bool {
+    let known = known.strip_suffix("[:]").unwrap_or(known);
+    known == "$"
+        || path
+            .strip_prefix(known)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 #[cfg(test)]
@@ -246,5 +390,71 @@ mod tests {
                 ("extra_term", "Nullable(String)", "$.extra.term"),
             ]
         );
+    }
+
+    fn describe(columns: &[Column]) -> Vec<(String, String, String)> {
+        columns
+            .iter()
+            .map(|c| (c.name.clone(), c.type_.clone(), c.jsonpath.clone().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn arrays_of_objects_become_one_array_per_leaf() {
+        let events = [
+            serde_json::json!({"records": [{"data": "a", "n": 1}, {"data": "b"}], "deep": [{"x": [1]}]}),
+            serde_json::json!({"records": [{"data": "c", "n": 2}], "deep": [{"x": [2]}]}),
+        ];
+        let strings = |v: &[(&str, &str, &str)]| {
+            v.iter()
+                .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            describe(&infer_columns(events.iter())),
+            strings(&[
+                ("deep", "String", "$.deep"),
+                ("records__data", "Array(String)", "$.records[:].data"),
+                ("records__n", "Array(Nullable(Int16))", "$.records[:].n"),
+            ])
+        );
+    }
+
+    #[test]
+    fn repetitive_strings_are_low_cardinality() {
+        let events: Vec<_> = (0..200)
+            .map(|i| {
+                let event = ["view", "click"][i % 2];
+                serde_json::json!({"event": event, "id": format!("u{i}")})
+            })
+            .collect();
+        let mut events_with_gap = events.clone();
+        events_with_gap.push(serde_json::json!({"id": "last"}));
+        let types: Vec<_> = infer_columns(events_with_gap.iter())
+            .into_iter()
+            .map(|c| c.type_)
+            .collect();
+        assert_eq!(types, vec!["String", "LowCardinality(Nullable(String))"]);
+    }
+
+    #[test]
+    fn new_columns_are_the_paths_no_column_reads() {
+        let columns =
+            infer_columns([serde_json::json!({"a": 1, "o": {"b": "x"}, "t": [1]})].iter());
+        let later = [serde_json::json!({"a": 1, "o": {"b": "x", "c": 2.5}, "t": [2], "z": "new"})];
+        assert_eq!(
+            new_columns(&columns, later.iter()),
+            vec![
+                ("$.o.c".to_string(), "Float64".to_string()),
+                ("$.z".to_string(), "String".to_string()),
+            ]
+        );
+        let whole = vec![Column {
+            name: "doc".into(),
+            type_: "String".into(),
+            jsonpath: Some("$".into()),
+            default_value: None,
+        }];
+        assert!(new_columns(&whole, later.iter()).is_empty());
     }
 }

@@ -42,6 +42,11 @@ fn ingest(request: &Request) -> Result<Response, ApiError> {
         Some(datasource) => datasource,
         None => create_from_events(name, &events)?,
     };
+    let new_columns = infer::new_columns(&datasource.columns, sample(&events));
+    if !new_columns.is_empty() {
+        // A hint for the user (EV-9): failing to note it must not fail the ingestion.
+        let _ = catalog::record_new_columns(&datasource.name, &new_columns);
+    }
     let converted = convert::convert(&datasource.columns, &events)?;
     let mut successful_rows = 0;
     if let Some(ipc) = converted.rows {
@@ -144,17 +149,21 @@ fn parse_events(body: &[u8], single_document: bool) -> Result<Vec<Line>, ApiErro
     Ok(lines)
 }
 
+/// The events that parsed, for schema guessing.
+fn sample(events: &[Line]) -> impl Iterator<Item = &serde_json::Value> {
+    events.iter().filter_map(|line| match line {
+        Line::Event(value) => Some(value),
+        Line::Invalid(..) => None,
+    })
+}
+
 /// Creates the data source from the schema guessed on these events (EV-4). When another
 /// request created it first, uses that one.
 fn create_from_events(
     name: &str,
     events: &[Line],
 ) -> Result<colibri_guest::types::Datasource, ApiError> {
-    let sample = events.iter().filter_map(|line| match line {
-        Line::Event(value) => Some(value),
-        Line::Invalid(..) => None,
-    });
-    let columns = infer::infer_columns(sample);
+    let columns = infer::infer_columns(sample(events));
     if columns.is_empty() {
         return Err(ApiError::bad_request(
             "Cannot guess a schema: the events have no fields",

@@ -12,6 +12,10 @@ pub mod bindings {
         runtime_path: "::spin_sdk::wit_bindgen::rt",
         generate_all,
     });
+
+    /// The bindings macro does not tell cargo it read the WIT file; including it does, so a
+    /// change to the platform interface rebuilds the bindings.
+    const _PLATFORM_WIT: &str = include_str!("../../../wit/platform.wit");
 }
 
 pub use bindings::colibri::platform::{auth, catalog, query, storage, types};

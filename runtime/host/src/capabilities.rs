@@ -112,7 +112,30 @@ impl Capabilities {
             row_count: stats.rows,
             bytes: stats.bytes,
             quarantine_rows,
+            new_columns_detected: datasource
+                .new_columns_detected
+                .iter()
+                .map(|(path, type_name)| (path.clone(), type_name.clone()))
+                .collect(),
         }
+    }
+
+    /// A data source the principal may append to.
+    fn appendable(&self, name: &str) -> Result<DataSource, Error> {
+        let catalog = self.storage().catalog();
+        let Some(target) = catalog.datasource(name) else {
+            return Err(error(
+                ErrorKind::NotFound,
+                format!("Data Source '{name}' does not exist"),
+            ));
+        };
+        if !self.principal.can_append(catalog, &target) {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!("Appending to '{name}' needs the DATASOURCES:APPEND:{name} scope"),
+            ));
+        }
+        Ok(target)
     }
 
     /// A data source the principal may read, for a name or id used in SQL.
@@ -210,6 +233,19 @@ impl colibri::platform::catalog::Host for Capabilities {
         Ok(self.describe(&datasource))
     }
 
+    async fn record_new_columns(
+        &mut self,
+        datasource: String,
+        columns: Vec<(String, String)>,
+    ) -> Result<(), Error> {
+        let target = self.appendable(&datasource)?;
+        Ok(self
+            .storage()
+            .catalog()
+            .record_new_columns(&target.id, &columns)
+            .await?)
+    }
+
     async fn list_datasources(&mut self) -> Result<Vec<Datasource>, Error> {
         let catalog = self.storage().catalog();
         Ok(catalog
@@ -228,21 +264,7 @@ impl colibri::platform::storage::Host for Capabilities {
         arrow_ipc_stream: Vec<u8>,
         wait: bool,
     ) -> Result<u64, Error> {
-        let catalog = self.storage().catalog();
-        let Some(target) = catalog.datasource(&datasource) else {
-            return Err(error(
-                ErrorKind::NotFound,
-                format!("Data Source '{datasource}' does not exist"),
-            ));
-        };
-        if !self.principal.can_append(catalog, &target) {
-            return Err(error(
-                ErrorKind::Forbidden,
-                format!(
-                    "Appending to '{datasource}' needs the DATASOURCES:APPEND:{datasource} scope"
-                ),
-            ));
-        }
+        let target = self.appendable(&datasource)?;
         let reader = StreamReader::try_new(arrow_ipc_stream.as_slice(), None).map_err(|e| {
             error(
                 ErrorKind::BadRequest,

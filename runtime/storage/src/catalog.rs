@@ -2,7 +2,7 @@
 //! record per entity in the object store. New names are claimed with conditional puts, so
 //! several nodes sharing one bucket never both create the same name.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -58,6 +58,9 @@ pub struct DataSource {
     pub updated_at: DateTime<Utc>,
     /// For a quarantine table, the id of the data source it belongs to.
     pub quarantine_of: Option<String>,
+    /// JSONPaths seen in events that no column reads, with their guessed types (EV-9).
+    #[serde(default)]
+    pub new_columns_detected: BTreeMap<String, String>,
 }
 
 impl DataSource {
@@ -410,6 +413,39 @@ impl Catalog {
         state.datasources.get(id).cloned()
     }
 
+    /// Adds paths seen in events that no column reads (EV-9). The record is rewritten only
+    /// when a path is new, so steady traffic costs no writes.
+    pub async fn record_new_columns(&self, id: &str, found: &[(String, String)]) -> Result<()> {
+        let updated = {
+            let mut state = self.state.write();
+            let datasource = state
+                .datasources
+                .get_mut(id)
+                .ok_or_else(|| Error::NotFound(format!("Data Source '{id}' does not exist")))?;
+            let mut changed = false;
+            for (path, type_name) in found {
+                if !datasource.new_columns_detected.contains_key(path) {
+                    datasource
+                        .new_columns_detected
+                        .insert(path.clone(), type_name.clone());
+                    changed = true;
+                }
+            }
+            changed.then(|| datasource.clone())
+        };
+        match updated {
+            Some(datasource) => {
+                self.write_record(
+                    &paths::datasource_record(id),
+                    &datasource,
+                    PutMode::Overwrite,
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Creates a data source and its quarantine table; returns both.
     pub async fn create_datasource(
         &self,
@@ -436,6 +472,7 @@ impl Catalog {
             created_at: now,
             updated_at: now,
             quarantine_of: None,
+            new_columns_detected: BTreeMap::new(),
             columns,
         };
         let quarantine = DataSource {
