@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{ADMIN_TOKEN, Colibri, gzip};
+use support::{ADMIN_TOKEN, Colibri, create_token, gzip, temp_dir};
 
 #[test]
 fn ndjson_with_wait_is_committed_and_counted() {
@@ -251,8 +251,8 @@ fn the_token_may_come_as_a_query_parameter() {
 
 #[test]
 fn append_scoped_tokens_append_but_cannot_create() {
-    let data = support::temp_dir("scoped");
-    let appender = support::create_token(&data, "appender", &["DATASOURCES:APPEND:allowed"]);
+    let data = temp_dir("scoped");
+    let appender = create_token(&data, "appender", &["DATASOURCES:APPEND:allowed"]);
     let server = Colibri::start_in(&data, &[]);
     server.send_events("allowed", "{\"a\": 1}", true);
     let ok = server.post_as(
@@ -331,4 +331,58 @@ fn arrays_of_objects_become_array_columns_per_leaf() {
         serde_json::json!(["a", "b"])
     );
     assert_eq!(answer["data"][0]["records__n"], serde_json::json!([1, 2]));
+}
+
+#[test]
+fn inserts_are_logged_in_the_ops_log() {
+    let data = temp_dir("opslog");
+    let reader = create_token(&data, "reader", &["DATASOURCES:READ:logged"]);
+    let server = Colibri::start_in(&data, &[]);
+    let created = server.send_events("logged", "{\"n\": 1}\n{\"n\": 2}", true);
+    assert_eq!(created.status, 200, "{}", created.text());
+    let second = server.send_events("logged", "{\"n\": 3}\n{\"n\": \"not a number\"}", true);
+    assert_eq!(second.json()["quarantined_rows"], 1, "{}", second.text());
+
+    let sql = "SELECT event_type, request_id, rows, rows_quarantine FROM tinybird.datasources_ops_log \
+               WHERE datasource_name = 'logged' FORMAT JSON";
+    let started = std::time::Instant::now();
+    let rows = loop {
+        let answer = server.sql(sql);
+        let rows = answer["data"].as_array().unwrap().clone();
+        let appended: u64 = rows
+            .iter()
+            .filter(|r| r["event_type"] == "append-hfi")
+            .map(|r| r["rows"].as_u64().unwrap())
+            .sum();
+        if appended == 3 || started.elapsed() > std::time::Duration::from_secs(10) {
+            break rows;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    // One `create`, and the appends (summed per flush, so one or two rows).
+    let creates: Vec<_> = rows
+        .iter()
+        .filter(|r| r["event_type"] == "create")
+        .collect();
+    assert_eq!(creates.len(), 1, "{rows:?}");
+    assert_eq!(
+        creates[0]["request_id"].as_str(),
+        created.header("x-request-id"),
+        "{rows:?}"
+    );
+    let appends: Vec<_> = rows
+        .iter()
+        .filter(|r| r["event_type"] == "append-hfi")
+        .collect();
+    assert_eq!(appends.len() + 1, rows.len(), "{rows:?}");
+    let total = |key: &str| -> u64 { appends.iter().map(|r| r[key].as_u64().unwrap()).sum() };
+    assert_eq!(total("rows"), 3, "{rows:?}");
+    assert_eq!(total("rows_quarantine"), 1, "{rows:?}");
+
+    // The log is the workspace's: a token that reads one data source cannot read it.
+    let denied = server.get_as(
+        "/v0/sql?q=SELECT%20count()%20FROM%20tinybird.datasources_ops_log",
+        &reader,
+    );
+    assert_eq!(denied.status, 403, "{}", denied.text());
 }

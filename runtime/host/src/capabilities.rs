@@ -2,11 +2,12 @@
 //! resolved for the request, then served by the storage layer and the query engine.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use colibri_query::{QueryEngine, QueryError, Settings, TableResolver};
-use colibri_storage::{DataSource, Storage};
+use colibri_storage::{Append, DataSource, OPS_LOG_TABLE, Storage};
 use datafusion::catalog::TableProvider;
 
 use crate::auth::Principal;
@@ -29,6 +30,10 @@ pub struct Services {
 pub struct Capabilities {
     pub services: Arc<Services>,
     pub principal: Arc<Principal>,
+    /// The request's `x-request-id`, logged with the operations it makes.
+    pub request_id: String,
+    /// The ops-log event type of this request's appends (`append-hfi` for the Events API).
+    pub append_event: &'static str,
 }
 
 fn error(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -162,6 +167,16 @@ impl Capabilities {
 
 impl TableResolver for Capabilities {
     fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>, QueryError> {
+        if name == OPS_LOG_TABLE {
+            if !self.principal.is_admin() {
+                return Err(QueryError::new(
+                    colibri_query::ErrorKind::Forbidden,
+                    colibri_query::codes::ACCESS_DENIED,
+                    format!("Reading {OPS_LOG_TABLE} needs an admin token"),
+                ));
+            }
+            return Ok(self.storage().ops_log().table().view());
+        }
         let datasource = self.readable(name)?;
         let table = self.storage().table(&datasource).map_err(|e| {
             QueryError::new(
@@ -226,10 +241,19 @@ impl colibri::platform::catalog::Host for Capabilities {
                 default_value: c.default_value,
             })
             .collect();
+        let started = Instant::now();
         let datasource = self
             .storage()
             .create_datasource(&name, &format, columns)
             .await?;
+        let logged = self
+            .storage()
+            .ops_log()
+            .log("create", &datasource, &self.request_id, started.elapsed())
+            .await;
+        if let Err(failure) = logged {
+            tracing::warn!(%failure, datasource = %name, "logging a create failed");
+        }
         Ok(self.describe(&datasource))
     }
 
@@ -274,7 +298,23 @@ impl colibri::platform::storage::Host for Capabilities {
         let batches = reader
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| error(ErrorKind::BadRequest, format!("bad Arrow IPC stream: {e}")))?;
-        Ok(self.storage().append(&target, batches, wait).await?)
+        let started = Instant::now();
+        let rows = self.storage().append(&target, batches, wait).await?;
+        // A quarantine table's rows are reported on its data source's row.
+        let owner = target
+            .quarantine_of
+            .as_deref()
+            .and_then(|id| self.storage().catalog().datasource(id));
+        self.storage().ops_log().add_append(Append {
+            event_type: self.append_event,
+            datasource: owner.as_ref().unwrap_or(&target),
+            quarantine: owner.is_some(),
+            request_id: &self.request_id,
+            rows,
+            bytes: arrow_ipc_stream.len() as u64,
+            elapsed: started.elapsed(),
+        });
+        Ok(rows)
     }
 
     async fn read(&mut self, datasource: String) -> Result<Vec<u8>, Error> {

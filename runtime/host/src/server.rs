@@ -196,7 +196,7 @@ impl Server {
 
     async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
         let request_id = ulid::Ulid::new().to_string();
-        let mut response = self.route(request).await;
+        let mut response = self.route(request, &request_id).await;
         add_cors(&mut response);
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert("x-request-id", value);
@@ -204,7 +204,7 @@ impl Server {
         response
     }
 
-    async fn route(&self, request: Request<Incoming>) -> HttpResponse {
+    async fn route(&self, request: Request<Incoming>, request_id: &str) -> HttpResponse {
         let path = request.uri().path().to_string();
         if request.method() == Method::OPTIONS {
             return preflight();
@@ -236,7 +236,10 @@ impl Server {
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests to this Data Source: retry after the time in `Retry-After`",
             ),
-            _ => match self.run_component(component, principal, request).await {
+            _ => match self
+                .run_component(component, principal, request, request_id, &path)
+                .await
+            {
                 Ok(response) => response,
                 Err((status, message)) => json_error(status, &message),
             },
@@ -252,6 +255,8 @@ impl Server {
         component: &str,
         principal: Principal,
         request: Request<RequestBody>,
+        request_id: &str,
+        path: &str,
     ) -> Result<HttpResponse, (StatusCode, String)> {
         let pre = self
             .runtime
@@ -266,6 +271,12 @@ impl Server {
         let capabilities = Capabilities {
             services: self.services.clone(),
             principal: Arc::new(principal),
+            request_id: request_id.to_string(),
+            append_event: if path == EVENTS_ROUTE {
+                "append-hfi"
+            } else {
+                "append"
+            },
         };
         let mut store = self.runtime.new_store(capabilities);
         let request = with_absolute_uri(request);

@@ -29,6 +29,9 @@ pub const MAX_EXECUTION_TIME: Duration = Duration::from_secs(10);
 /// Largest encoded result.
 pub const MAX_RESULT_BYTES: usize = 100 * 1024 * 1024;
 
+/// The schema service data sources live in (`tinybird.datasources_ops_log`).
+pub const SERVICE_SCHEMA: &str = "tinybird";
+
 /// Why a query failed, with the HTTP-facing class and the ClickHouse error code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryError {
@@ -192,6 +195,10 @@ impl QueryEngine {
         let catalog = Arc::new(MemoryCatalogProvider::new());
         catalog
             .register_schema(&options.catalog.default_schema, schema)
+            .map_err(QueryError::from_datafusion)?;
+        // Service data sources are read as `tinybird.<name>` (SDS-1).
+        catalog
+            .register_schema(SERVICE_SCHEMA, Arc::new(MemorySchemaProvider::new()))
             .map_err(QueryError::from_datafusion)?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(options.catalog.default_catalog.clone(), catalog);

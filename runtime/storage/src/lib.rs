@@ -6,6 +6,7 @@
 
 mod catalog;
 mod location;
+mod ops_log;
 mod paths;
 mod physical;
 mod provider;
@@ -22,6 +23,7 @@ use parking_lot::RwLock;
 
 pub use catalog::{Catalog, ColumnDef, DataSource, NewColumn, Token, Workspace};
 pub use location::Location;
+pub use ops_log::{Append, OPS_LOG_TABLE, OpsLog};
 pub use paths::ADMIN_TOKEN_FILE;
 pub use table::{Table, TableStats};
 
@@ -72,6 +74,7 @@ pub struct Storage {
     location: Location,
     catalog: Catalog,
     tables: RwLock<HashMap<String, Arc<Table>>>,
+    ops_log: Arc<OpsLog>,
     wal_dir: PathBuf,
     policy: FlushPolicy,
 }
@@ -86,10 +89,12 @@ impl Storage {
     ) -> Result<Arc<Self>> {
         std::fs::create_dir_all(&wal_dir)?;
         let catalog = Catalog::open(location.catalog_store()).await?;
+        let ops_log = OpsLog::open(&location, &wal_dir, policy).await?;
         let storage = Arc::new(Storage {
             location,
             catalog,
             tables: RwLock::new(HashMap::new()),
+            ops_log,
             wal_dir,
             policy,
         });
@@ -105,6 +110,11 @@ impl Storage {
 
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// `tinybird.datasources_ops_log`.
+    pub fn ops_log(&self) -> &OpsLog {
+        &self.ops_log
     }
 
     async fn open_table(&self, datasource: &DataSource) -> Result<Arc<Table>> {
@@ -163,7 +173,9 @@ impl Storage {
 
     /// Commits every buffered row now (used at shutdown and by tests of durability).
     pub async fn flush_all(&self) -> Result<()> {
-        let tables: Vec<_> = self.tables.read().values().cloned().collect();
+        self.ops_log.flush_pending().await?;
+        let mut tables: Vec<_> = self.tables.read().values().cloned().collect();
+        tables.push(self.ops_log.table().clone());
         for table in tables {
             table.flush().await?;
         }

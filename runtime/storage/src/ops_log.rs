@@ -1,0 +1,244 @@
+//! `tinybird.datasources_ops_log` (SDS-2): one row per operation on a data source, kept in a
+//! table of its own, durable like any data source's. Events API appends come thousands a
+//! second, so they are summed per data source and written as one row per data source and
+//! flush (EV-15 allows batching); other operations are one row each.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use serde::Serialize;
+
+use crate::catalog::{ColumnDef, DataSource};
+use crate::location::Location;
+use crate::table::Table;
+use crate::{Error, FlushPolicy, Result};
+
+/// How the log is named in SQL.
+pub const OPS_LOG_TABLE: &str = "tinybird.datasources_ops_log";
+const OPS_LOG_ID: &str = "tinybird_datasources_ops_log";
+
+/// The columns of SDS-2 (all but the `Options` Nested pair, not kept yet).
+const COLUMNS: &[(&str, &str)] = &[
+    ("timestamp", "DateTime"),
+    ("event_type", "String"),
+    ("operation_id", "String"),
+    ("datasource_id", "String"),
+    ("datasource_name", "String"),
+    ("result", "String"),
+    ("elapsed_time", "Float32"),
+    ("error", "Nullable(String)"),
+    ("import_id", "Nullable(String)"),
+    ("job_id", "Nullable(String)"),
+    ("request_id", "String"),
+    ("rows", "Nullable(UInt64)"),
+    ("rows_quarantine", "Nullable(UInt64)"),
+    ("blocks_ids", "Array(String)"),
+    ("read_bytes", "UInt64"),
+    ("read_rows", "UInt64"),
+    ("written_rows", "UInt64"),
+    ("written_bytes", "UInt64"),
+    ("written_rows_quarantine", "UInt64"),
+    ("written_bytes_quarantine", "UInt64"),
+    ("pipe_id", "String"),
+    ("pipe_name", "String"),
+    ("release", "String"),
+    ("resource_tags", "Array(String)"),
+    ("cpu_time", "Float32"),
+];
+
+/// One row of the log, named and typed as `COLUMNS`.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    timestamp: String,
+    event_type: String,
+    operation_id: String,
+    datasource_id: String,
+    datasource_name: String,
+    result: String,
+    elapsed_time: f32,
+    error: Option<String>,
+    import_id: Option<String>,
+    job_id: Option<String>,
+    request_id: String,
+    rows: Option<u64>,
+    rows_quarantine: Option<u64>,
+    blocks_ids: Vec<String>,
+    read_bytes: u64,
+    read_rows: u64,
+    written_rows: u64,
+    written_bytes: u64,
+    written_rows_quarantine: u64,
+    written_bytes_quarantine: u64,
+    pipe_id: String,
+    pipe_name: String,
+    release: String,
+    resource_tags: Vec<String>,
+    cpu_time: f32,
+}
+
+impl Row {
+    fn new(event_type: &str, datasource: &DataSource, request_id: &str, at: DateTime<Utc>) -> Row {
+        Row {
+            timestamp: at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            event_type: event_type.to_string(),
+            operation_id: request_id.to_string(),
+            datasource_id: datasource.id.clone(),
+            datasource_name: datasource.name.clone(),
+            result: "ok".to_string(),
+            elapsed_time: 0.0,
+            error: None,
+            import_id: None,
+            job_id: None,
+            request_id: request_id.to_string(),
+            rows: None,
+            rows_quarantine: None,
+            blocks_ids: Vec::new(),
+            read_bytes: 0,
+            read_rows: 0,
+            written_rows: 0,
+            written_bytes: 0,
+            written_rows_quarantine: 0,
+            written_bytes_quarantine: 0,
+            pipe_id: String::new(),
+            pipe_name: String::new(),
+            release: String::new(),
+            resource_tags: Vec::new(),
+            cpu_time: 0.0,
+        }
+    }
+}
+
+/// An append to report: to the data source itself or to its quarantine table.
+pub struct Append<'a> {
+    pub event_type: &'a str,
+    /// The data source the rows went to (a quarantine table counts for its data source).
+    pub datasource: &'a DataSource,
+    pub quarantine: bool,
+    pub request_id: &'a str,
+    pub rows: u64,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+pub struct OpsLog {
+    table: Arc<Table>,
+    /// Appends summed per (event type, data source id) until the next flush.
+    pending: Mutex<HashMap<(String, String), Row>>,
+}
+
+impl OpsLog {
+    pub(crate) async fn open(
+        location: &Location,
+        wal_dir: &Path,
+        policy: FlushPolicy,
+    ) -> Result<Arc<OpsLog>> {
+        let now = Utc::now();
+        let datasource = DataSource {
+            id: OPS_LOG_ID.to_string(),
+            name: OPS_LOG_TABLE.to_string(),
+            format: "service".to_string(),
+            columns: COLUMNS
+                .iter()
+                .map(|(name, type_name)| ColumnDef {
+                    name: name.to_string(),
+                    type_name: type_name.to_string(),
+                    jsonpath: None,
+                    default_value: None,
+                })
+                .collect(),
+            engine: "MergeTree".to_string(),
+            sorting_key: "timestamp".to_string(),
+            partition_key: String::new(),
+            created_at: now,
+            updated_at: now,
+            quarantine_of: None,
+            new_columns_detected: Default::default(),
+        };
+        let table = Table::open(&datasource, location, wal_dir.join(OPS_LOG_ID), policy).await?;
+        let log = Arc::new(OpsLog {
+            table,
+            pending: Mutex::new(HashMap::new()),
+        });
+        tokio::spawn(log.clone().run_flusher(policy.interval));
+        Ok(log)
+    }
+
+    /// The table holding the log, for queries.
+    pub fn table(&self) -> &Arc<Table> {
+        &self.table
+    }
+
+    /// Logs one operation other than an append (e.g. `create`) that took `elapsed`.
+    pub async fn log(
+        &self,
+        event_type: &str,
+        datasource: &DataSource,
+        request_id: &str,
+        elapsed: Duration,
+    ) -> Result<()> {
+        let mut row = Row::new(event_type, datasource, request_id, Utc::now());
+        row.elapsed_time = elapsed.as_secs_f32();
+        self.write(vec![row]).await
+    }
+
+    /// Adds an append to its data source's row of the current flush.
+    pub fn add_append(&self, append: Append<'_>) {
+        let key = (append.event_type.to_string(), append.datasource.id.clone());
+        let mut pending = self.pending.lock();
+        let row = pending.entry(key).or_insert_with(|| {
+            let mut row = Row::new(
+                append.event_type,
+                append.datasource,
+                append.request_id,
+                Utc::now(),
+            );
+            row.rows = Some(0);
+            row.rows_quarantine = Some(0);
+            row
+        });
+        row.elapsed_time += append.elapsed.as_secs_f32();
+        if append.quarantine {
+            *row.rows_quarantine.get_or_insert(0) += append.rows;
+            row.written_rows_quarantine += append.rows;
+            row.written_bytes_quarantine += append.bytes;
+        } else {
+            *row.rows.get_or_insert(0) += append.rows;
+            row.written_rows += append.rows;
+            row.written_bytes += append.bytes;
+        }
+    }
+
+    /// Writes the summed appends to the log.
+    pub async fn flush_pending(&self) -> Result<()> {
+        let rows: Vec<Row> = self.pending.lock().drain().map(|(_, row)| row).collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.write(rows).await
+    }
+
+    async fn write(&self, rows: Vec<Row>) -> Result<()> {
+        let mut decoder = arrow::json::ReaderBuilder::new(self.table.schema())
+            .with_batch_size(rows.len().max(1))
+            .build_decoder()?;
+        decoder.serialize(&rows)?;
+        let batch = decoder
+            .flush()?
+            .ok_or_else(|| Error::Invalid("no ops log rows were encoded".into()))?;
+        self.table.append(vec![batch], false).await?;
+        Ok(())
+    }
+
+    async fn run_flusher(self: Arc<Self>, interval: Duration) {
+        loop {
+            tokio::time::sleep(interval).await;
+            if let Err(error) = self.flush_pending().await {
+                tracing::warn!(%error, "writing the ops log failed");
+            }
+        }
+    }
+}
