@@ -10,13 +10,11 @@ import threading
 import time
 import urllib.parse
 
+from events import ndjson_body  # bench/events.py: Python puts the script's folder first on sys.path
+
 base, token, rows, batches = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 url = urllib.parse.urlparse(base)
-body = "\n".join(
-    json.dumps({"ts": "2024-05-01 10:%02d:%02d" % (i // 60 % 60, i % 60), "user": "user%d" % (i % 1000),
-                "page": "/page/%d" % (i % 50), "ms": i % 1000, "price": i * 0.5})
-    for i in range(rows)
-).encode()
+body = ndjson_body(rows)
 name = "ingest_%d" % rows
 
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Colibri benchmarks: events ingestion (batched NDJSON and single events) and the cost of the
 # WebAssembly hop (the same trivial handler as a component and as a native route).
-# Needs: a release build (made here), wrk (apt-get install wrk), python3.
+# Needs: a release build (made here), wrk (apt-get install wrk), python3; chdb and duckdb
+# (installed here with pip if missing) for the comparison with ClickHouse and DuckDB ingestion.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 -c "import chdb, duckdb" 2>/dev/null || python3 -m pip install --quiet chdb duckdb
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release -j2
 BIN="$CARGO_TARGET_DIR/release/colibri"
 DATA=$(mktemp -d)
 PORT=7199
 TOKEN=bench-token
-COLIBRI_ADMIN_TOKEN=$TOKEN "$BIN" serve --listen 127.0.0.1:$PORT --data "$DATA" >/dev/null 2>"$DATA.log" &
+# RUST_LIB_BACKTRACE=0: with RUST_BACKTRACE set, wasmtime captures a backtrace per request.
+RUST_LIB_BACKTRACE=0 COLIBRI_ADMIN_TOKEN=$TOKEN "$BIN" serve --listen 127.0.0.1:$PORT --data "$DATA" >/dev/null 2>"$DATA.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
@@ -18,8 +21,13 @@ for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null &&
 echo "== machine"; nproc; grep -m1 "model name" /proc/cpuinfo || true
 
 echo "== batched NDJSON ingestion (durable: the last request of each run waits for its commit)"
-python3 bench/ingest.py "http://127.0.0.1:$PORT" "$TOKEN" 1000 20
+python3 bench/ingest.py "http://127.0.0.1:$PORT" "$TOKEN" 1000 100
 python3 bench/ingest.py "http://127.0.0.1:$PORT" "$TOKEN" 10000 20
+
+echo "== the same events and totals ingested by ClickHouse (chDB) and DuckDB, on-disk tables, one insert per batch"
+python3 -c 'import chdb, duckdb; print("chdb", chdb.__version__, "(ClickHouse %s)," % chdb.engine_version, "duckdb", duckdb.__version__)'
+python3 bench/compare.py 10000 40
+python3 bench/compare.py 1000 200
 
 cat > "$DATA/event.lua" <<'LUA'
 wrk.method = "POST"

@@ -13,6 +13,7 @@ use arrow_array::{
 };
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Schema, TimeUnit};
+use chrono::TimeZone as _;
 use colibri_guest::ApiError;
 use colibri_guest::types::Column;
 use colibri_types::ChType;
@@ -84,6 +85,24 @@ fn parse_instant(text: &str) -> Option<i128> {
     crate::temporal::parse(text).map(|t| t.nanos)
 }
 
+/// The instant of a date-time text for a column in time zone `zone`: text without a zone is
+/// a local time there (DateTime('Europe/Madrid') reads "10:00:00" as 09:00 UTC in winter).
+fn parse_instant_in(text: &str, zone: Option<&str>) -> Option<i128> {
+    let temporal = crate::temporal::parse(text)?;
+    let Some(zone) = zone.filter(|z| !temporal.zoned && *z != colibri_types::DEFAULT_TIME_ZONE)
+    else {
+        return Some(temporal.nanos);
+    };
+    let tz: chrono_tz::Tz = zone.parse().ok()?;
+    let wall_clock = chrono::DateTime::from_timestamp(
+        i64::try_from(temporal.nanos.div_euclid(1_000_000_000)).ok()?,
+        temporal.nanos.rem_euclid(1_000_000_000) as u32,
+    )?
+    .naive_utc();
+    let instant = tz.from_local_datetime(&wall_clock).earliest()?;
+    instant.timestamp_nanos_opt().map(i128::from)
+}
+
 fn integer_range(ty: &ChType) -> Option<(i128, i128)> {
     Some(match ty {
         ChType::Int8 => (i8::MIN as i128, i8::MAX as i128),
@@ -144,8 +163,8 @@ fn convert_value(value: &Value, ty: &ChType) -> Result<Cell, String> {
             let instant = parse_instant(text).ok_or_else(|| mismatch("a date YYYY-MM-DD"))?;
             Ok(Cell::Date((instant.div_euclid(86_400_000_000_000)) as i32))
         }
-        ChType::DateTime(_) | ChType::DateTime64(..) => match value {
-            Value::String(text) => parse_instant(text)
+        ChType::DateTime(zone) | ChType::DateTime64(_, zone) => match value {
+            Value::String(text) => parse_instant_in(text, zone.as_deref())
                 .map(Cell::Instant)
                 .ok_or_else(|| mismatch("a date-time")),
             Value::Number(n) => n
@@ -562,6 +581,22 @@ mod tests {
             ),
             Ok(Cell::Instant(1_668_424_126_574_295_000))
         );
+    }
+
+    #[test]
+    fn naive_date_times_are_local_to_the_column_zone() {
+        let madrid: ChType = "DateTime('Europe/Madrid')".parse().unwrap();
+        let utc_nine = 1_704_099_600_000_000_000; // 2024-01-01 09:00:00 UTC
+        assert_eq!(
+            convert_value(&serde_json::json!("2024-01-01 10:00:00"), &madrid),
+            Ok(Cell::Instant(utc_nine))
+        );
+        assert_eq!(
+            convert_value(&serde_json::json!("2024-01-01T09:00:00Z"), &madrid),
+            Ok(Cell::Instant(utc_nine))
+        );
+        let unknown: ChType = "DateTime('Nowhere/Atlantis')".parse().unwrap();
+        assert!(convert_value(&serde_json::json!("2024-01-01 10:00:00"), &unknown).is_err());
     }
 
     #[test]

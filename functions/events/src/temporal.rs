@@ -13,6 +13,8 @@ pub struct Temporal {
     pub nanos: i128,
     /// `None` for a date alone; `Some(n)` for a date-time with `n` fractional digits.
     pub fraction_digits: Option<u8>,
+    /// The text named its zone (`Z` or an offset); otherwise it is a local time.
+    pub zoned: bool,
 }
 
 fn number(bytes: &[u8], range: std::ops::Range<usize>) -> Option<u32> {
@@ -60,6 +62,7 @@ pub fn parse(text: &str) -> Option<Temporal> {
         return Some(Temporal {
             nanos: day_nanos,
             fraction_digits: None,
+            zoned: false,
         });
     }
     if bytes.len() < 19
@@ -99,6 +102,7 @@ pub fn parse(text: &str) -> Option<Temporal> {
     Some(Temporal {
         nanos: day_nanos + i128::from(seconds) * 1_000_000_000 + fraction_nanos,
         fraction_digits: Some(fraction_digits),
+        zoned: !rest.is_empty(),
     })
 }
 
@@ -116,7 +120,8 @@ mod tests {
             parse("2024-05-01"),
             Some(Temporal {
                 nanos: 1_714_521_600_000_000_000,
-                fraction_digits: None
+                fraction_digits: None,
+                zoned: false
             })
         );
         assert_eq!(
@@ -131,7 +136,8 @@ mod tests {
             parse("2022-11-14 12:08:46.574295 +0100"),
             Some(Temporal {
                 nanos: 1_668_424_126_574_295_000,
-                fraction_digits: Some(6)
+                fraction_digits: Some(6),
+                zoned: true
             })
         );
         assert_eq!(
