@@ -6,7 +6,7 @@
 //! Nullable columns last. The same guess tells which paths of later events are not columns
 //! yet (EV-9).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use colibri_guest::types::Column;
 use serde_json::Value;
@@ -321,11 +321,55 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
     columns.into_iter().map(|(_, column)| column).collect()
 }
 
-/// Events looked at per request for paths that are not columns (EV-9).
+/// Events with unknown fields whose types are guessed per request (EV-9).
 const NEW_COLUMNS_SAMPLE: usize = 1_000;
 
-/// The paths of `events` (the first `NEW_COLUMNS_SAMPLE`) that no column reads, with their
-/// guessed types, as `(jsonpath, type)` (EV-9).
+/// The object keys the columns read, as a tree: a node is `whole` when a column reads
+/// everything below it (an array column reads its whole array).
+#[derive(Default)]
+struct KnownKeys {
+    whole: bool,
+    children: HashMap<String, KnownKeys>,
+}
+
+impl KnownKeys {
+    fn of(paths: &[String]) -> KnownKeys {
+        let mut root = KnownKeys::default();
+        for path in paths {
+            let mut node = &mut root;
+            let steps = path.trim_start_matches('$').trim_start_matches('.');
+            for step in steps.split('.').filter(|s| !s.is_empty()) {
+                let (key, array) = match step.split_once("[:]") {
+                    Some((key, _)) => (key, true),
+                    None => (step, false),
+                };
+                node = node.children.entry(key.to_string()).or_default();
+                if array {
+                    break;
+                }
+            }
+            node.whole = true;
+        }
+        root
+    }
+
+    /// Whether every field of `object` is read by some column. Allocates nothing: this runs
+    /// on every event.
+    fn cover(&self, object: &serde_json::Map<String, Value>) -> bool {
+        self.whole
+            || object.iter().all(
+                |(key, value)| match (self.children.get(key.as_str()), value) {
+                    (None, _) => false,
+                    (Some(child), Value::Object(inner)) => child.cover(inner),
+                    (Some(_), _) => true,
+                },
+            )
+    }
+}
+
+/// The paths of `events` that no column reads, with their guessed types, as
+/// `(jsonpath, type)` (EV-9). Events whose fields are all known are skipped cheaply; the
+/// types are guessed on the first `NEW_COLUMNS_SAMPLE` events that have unknown fields.
 pub fn new_columns<'a>(
     columns: &[Column],
     events: impl Iterator<Item = &'a Value>,
@@ -340,7 +384,15 @@ pub fn new_columns<'a>(
             path.chars().filter(|c| !c.is_whitespace()).collect()
         })
         .collect();
-    infer_columns(events.take(NEW_COLUMNS_SAMPLE))
+    let keys = KnownKeys::of(&known);
+    let mut with_unknown_fields = events
+        .filter(|event| matches!(event, Value::Object(fields) if !keys.cover(fields)))
+        .take(NEW_COLUMNS_SAMPLE)
+        .peekable();
+    if with_unknown_fields.peek().is_none() {
+        return Vec::new();
+    }
+    infer_columns(with_unknown_fields)
         .into_iter()
         .filter_map(|column| {
             let path = column.jsonpath?;

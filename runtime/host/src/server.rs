@@ -107,13 +107,10 @@ fn request_token<B>(request: &Request<B>) -> Option<String> {
     {
         return Some(bearer.trim().to_string());
     }
-    let query = request.uri().query()?;
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
+    query_parameter(request, "token")
 }
 
-fn query_parameter(request: &Request<Incoming>, name: &str) -> Option<String> {
+fn query_parameter<B>(request: &Request<B>, name: &str) -> Option<String> {
     url::form_urlencoded::parse(request.uri().query()?.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
@@ -132,15 +129,11 @@ fn is_form(request: &Request<Incoming>) -> bool {
 async fn token_and_body(
     request: Request<Incoming>,
 ) -> Result<(Option<String>, Request<RequestBody>), HttpResponse> {
-    if let Some(token) = request_token(&request) {
+    let token = request_token(&request);
+    if token.is_some() || !is_form(&request) {
         let request =
             request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
-        return Ok((Some(token), request));
-    }
-    if !is_form(&request) {
-        let request =
-            request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
-        return Ok((None, request));
+        return Ok((token, request));
     }
     let (parts, body) = request.into_parts();
     let bytes = match Limited::new(body, MAX_FORM_BYTES).collect().await {
