@@ -47,7 +47,9 @@ type HttpResponse = Response<HyperOutgoingBody>;
 /// host (a form whose `token` field it needed).
 type RequestBody = UnsyncBoxBody<Bytes, wasmtime_wasi_http::Error>;
 
-fn body(bytes: impl Into<Bytes>) -> HyperOutgoingBody {
+/// A body of bytes already in hand, for answers (`HyperOutgoingBody`) and for requests the
+/// host read before the guest (`RequestBody`).
+fn body<E>(bytes: impl Into<Bytes>) -> UnsyncBoxBody<Bytes, E> {
     Full::new(bytes.into())
         .map_err(|never| match never {})
         .boxed_unsync()
@@ -111,7 +113,12 @@ fn request_token<B>(request: &Request<B>) -> Option<String> {
 }
 
 fn query_parameter<B>(request: &Request<B>, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(request.uri().query()?.as_bytes())
+    form_field(request.uri().query()?.as_bytes(), name)
+}
+
+/// A field of `application/x-www-form-urlencoded` text (a query string or a form body).
+fn form_field(form: &[u8], name: &str) -> Option<String> {
+    url::form_urlencoded::parse(form)
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
 }
@@ -135,8 +142,8 @@ async fn token_and_body(
             request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
         return Ok((token, request));
     }
-    let (parts, body) = request.into_parts();
-    let bytes = match Limited::new(body, MAX_FORM_BYTES).collect().await {
+    let (parts, incoming) = request.into_parts();
+    let bytes = match Limited::new(incoming, MAX_FORM_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
             return Err(json_error(
@@ -145,13 +152,8 @@ async fn token_and_body(
             ));
         }
     };
-    let token = url::form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned());
-    let body = Full::new(bytes)
-        .map_err(|never| match never {})
-        .boxed_unsync();
-    Ok((token, Request::from_parts(parts, body)))
+    let token = form_field(&bytes, "token");
+    Ok((token, Request::from_parts(parts, body(bytes))))
 }
 
 impl Server {
@@ -209,9 +211,8 @@ impl Server {
         let Some(component) = self.app.route(&path) else {
             return json_error(StatusCode::NOT_FOUND, &format!("Not found: {path}"));
         };
-        let limited = (path == EVENTS_ROUTE)
-            .then(|| query_parameter(&request, "name"))
-            .flatten();
+        let events = path == EVENTS_ROUTE;
+        let limited = events.then(|| query_parameter(&request, "name")).flatten();
         let (token, request) = match token_and_body(request).await {
             Ok(found) => found,
             Err(response) => return response,
@@ -230,7 +231,13 @@ impl Server {
                 "Too many requests to this Data Source: retry after the time in `Retry-After`",
             ),
             _ => match self
-                .run_component(component, principal, request, request_id, &path)
+                .run_component(
+                    component,
+                    principal,
+                    request,
+                    request_id,
+                    if events { "append-hfi" } else { "append" },
+                )
                 .await
             {
                 Ok(response) => response,
@@ -249,7 +256,7 @@ impl Server {
         principal: Principal,
         request: Request<RequestBody>,
         request_id: &str,
-        path: &str,
+        append_event: &'static str,
     ) -> Result<HttpResponse, (StatusCode, String)> {
         let pre = self
             .runtime
@@ -265,11 +272,7 @@ impl Server {
             services: self.services.clone(),
             principal: Arc::new(principal),
             request_id: request_id.to_string(),
-            append_event: if path == EVENTS_ROUTE {
-                "append-hfi"
-            } else {
-                "append"
-            },
+            append_event,
         };
         let mut store = self.runtime.new_store(capabilities);
         let request = with_absolute_uri(request);
