@@ -5,11 +5,14 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::types::{
+    ArrowPrimitiveType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
+    Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
 use arrow_array::{
-    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int8Array,
-    Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
-    TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
-    TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
+    ArrayRef, BooleanArray, ListArray, PrimitiveArray, RecordBatch, StringArray,
+    TimestampSecondArray,
 };
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Schema, TimeUnit};
@@ -58,6 +61,13 @@ struct Target {
     ty: ChType,
     path: Vec<Step>,
     default: Option<Value>,
+}
+
+impl Target {
+    /// The column's non-null value in `event`, if any.
+    fn found<'a>(&self, event: &'a Value) -> Option<std::borrow::Cow<'a, Value>> {
+        jsonpath::extract(event, &self.path).filter(|v| !v.is_null())
+    }
 }
 
 /// A DEFAULT expression Colibri can evaluate on the guest side: literals and `now()`.
@@ -227,79 +237,37 @@ fn timestamp_unit(data_type: &DataType) -> (TimeUnit, i128) {
     }
 }
 
+/// A primitive Arrow array whose value per cell is `value` (None = null).
+fn primitive<T: ArrowPrimitiveType>(
+    cells: &[&Cell],
+    value: impl Fn(&Cell) -> Option<T::Native>,
+) -> PrimitiveArray<T> {
+    cells.iter().map(|c| value(c)).collect()
+}
+
 /// Builds the Arrow array of a column from its cells.
 fn build_array(data_type: &DataType, cells: &[&Cell]) -> ArrayRef {
-    let int = |c: &&Cell| match c {
+    let int = |c: &Cell| match c {
         Cell::Int(n) => Some(*n),
         _ => None,
     };
+    let float = |c: &Cell| match c {
+        Cell::Float(f) => Some(*f),
+        _ => None,
+    };
     match data_type {
-        DataType::Int8 => Arc::new(
-            cells
-                .iter()
-                .map(|c| int(c).map(|n| n as i8))
-                .collect::<Int8Array>(),
-        ),
-        DataType::Int16 => Arc::new(
-            cells
-                .iter()
-                .map(|c| int(c).map(|n| n as i16))
-                .collect::<Int16Array>(),
-        ),
-        DataType::Int32 => Arc::new(
-            cells
-                .iter()
-                .map(|c| int(c).map(|n| n as i32))
-                .collect::<Int32Array>(),
-        ),
-        DataType::Int64 => Arc::new(
-            cells
-                .iter()
-                .map(|c| int(c).map(|n| n as i64))
-                .collect::<Int64Array>(),
-        ),
-        DataType::UInt8 => Arc::new(
-            cells
-                .iter()
-                .map(|c| int(c).map(|n| n as u8))
-                .collect::<UInt8Array>(),
-        ),
-        DataType::UInt16 => Arc::new(
-            cells
-                .iter()
-                .map(|c| int(c).map(|n| n as u16))
-                .collect::<UInt16Array>(),
-        ),
-        DataType::UInt32 => Arc::new(
-            cells
-                .iter()
-                .map(|c| int(c).map(|n| n as u32))
-                .collect::<UInt32Array>(),
-        ),
-        DataType::UInt64 => Arc::new(
-            cells
-                .iter()
-                .map(|c| int(c).map(|n| n as u64))
-                .collect::<UInt64Array>(),
-        ),
-        DataType::Float32 => Arc::new(
-            cells
-                .iter()
-                .map(|c| match c {
-                    Cell::Float(f) => Some(*f as f32),
-                    _ => None,
-                })
-                .collect::<Float32Array>(),
-        ),
-        DataType::Float64 => Arc::new(
-            cells
-                .iter()
-                .map(|c| match c {
-                    Cell::Float(f) => Some(*f),
-                    _ => None,
-                })
-                .collect::<Float64Array>(),
-        ),
+        DataType::Int8 => Arc::new(primitive::<Int8Type>(cells, |c| int(c).map(|n| n as i8))),
+        DataType::Int16 => Arc::new(primitive::<Int16Type>(cells, |c| int(c).map(|n| n as i16))),
+        DataType::Int32 => Arc::new(primitive::<Int32Type>(cells, |c| int(c).map(|n| n as i32))),
+        DataType::Int64 => Arc::new(primitive::<Int64Type>(cells, |c| int(c).map(|n| n as i64))),
+        DataType::UInt8 => Arc::new(primitive::<UInt8Type>(cells, |c| int(c).map(|n| n as u8))),
+        DataType::UInt16 => Arc::new(primitive::<UInt16Type>(cells, |c| int(c).map(|n| n as u16))),
+        DataType::UInt32 => Arc::new(primitive::<UInt32Type>(cells, |c| int(c).map(|n| n as u32))),
+        DataType::UInt64 => Arc::new(primitive::<UInt64Type>(cells, |c| int(c).map(|n| n as u64))),
+        DataType::Float32 => Arc::new(primitive::<Float32Type>(cells, |c| {
+            float(c).map(|f| f as f32)
+        })),
+        DataType::Float64 => Arc::new(primitive::<Float64Type>(cells, float)),
         DataType::Boolean => Arc::new(
             cells
                 .iter()
@@ -318,54 +286,39 @@ fn build_array(data_type: &DataType, cells: &[&Cell]) -> ArrayRef {
                 })
                 .collect::<StringArray>(),
         ),
-        DataType::Date32 => Arc::new(
-            cells
-                .iter()
-                .map(|c| match c {
-                    Cell::Date(d) => Some(*d),
-                    _ => None,
-                })
-                .collect::<Date32Array>(),
-        ),
+        DataType::Date32 => Arc::new(primitive::<Date32Type>(cells, |c| match c {
+            Cell::Date(d) => Some(*d),
+            _ => None,
+        })),
         DataType::Timestamp(_, tz) => {
             let (unit, divisor) = timestamp_unit(data_type);
-            let values = cells.iter().map(|c| match c {
+            let instant = |c: &Cell| match c {
                 Cell::Instant(nanos) => Some(nanos.div_euclid(divisor) as i64),
                 _ => None,
-            });
+            };
+            let tz = tz.clone();
             match unit {
-                TimeUnit::Second => Arc::new(
-                    values
-                        .collect::<TimestampSecondArray>()
-                        .with_timezone_opt(tz.clone()),
-                ),
+                TimeUnit::Second => {
+                    Arc::new(primitive::<TimestampSecondType>(cells, instant).with_timezone_opt(tz))
+                }
                 TimeUnit::Millisecond => Arc::new(
-                    values
-                        .collect::<TimestampMillisecondArray>()
-                        .with_timezone_opt(tz.clone()),
+                    primitive::<TimestampMillisecondType>(cells, instant).with_timezone_opt(tz),
                 ),
                 TimeUnit::Microsecond => Arc::new(
-                    values
-                        .collect::<TimestampMicrosecondArray>()
-                        .with_timezone_opt(tz.clone()),
+                    primitive::<TimestampMicrosecondType>(cells, instant).with_timezone_opt(tz),
                 ),
                 TimeUnit::Nanosecond => Arc::new(
-                    values
-                        .collect::<TimestampNanosecondArray>()
-                        .with_timezone_opt(tz.clone()),
+                    primitive::<TimestampNanosecondType>(cells, instant).with_timezone_opt(tz),
                 ),
             }
         }
         DataType::Decimal128(precision, scale) => Arc::new(
-            cells
-                .iter()
-                .map(|c| match c {
-                    Cell::Decimal(d) => Some(*d),
-                    _ => None,
-                })
-                .collect::<Decimal128Array>()
-                .with_precision_and_scale(*precision, *scale)
-                .expect("precision and scale come from a valid type"),
+            primitive::<Decimal128Type>(cells, |c| match c {
+                Cell::Decimal(d) => Some(*d),
+                _ => None,
+            })
+            .with_precision_and_scale(*precision, *scale)
+            .expect("precision and scale come from a valid type"),
         ),
         DataType::List(item) => {
             let mut offsets = vec![0i32];
@@ -458,7 +411,7 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
                 let mut failed_columns = Vec::new();
                 let mut errors = Vec::new();
                 for target in &targets {
-                    let found = jsonpath::extract(event, &target.path).filter(|v| !v.is_null());
+                    let found = target.found(event);
                     let value = match (found.as_deref(), &target.default) {
                         (Some(v), _) => v,
                         (None, Some(default)) => default,
@@ -488,12 +441,7 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
                     // The raw values are only kept for rows that go to quarantine.
                     let raw = targets
                         .iter()
-                        .map(|target| {
-                            jsonpath::extract(event, &target.path)
-                                .filter(|v| !v.is_null())
-                                .as_deref()
-                                .map(raw_text)
-                        })
+                        .map(|target| target.found(event).as_deref().map(raw_text))
                         .collect();
                     bad.push(QuarantinedRow {
                         raw,
