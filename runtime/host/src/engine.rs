@@ -112,6 +112,9 @@ impl WasmRuntime {
         config
             .wasm_component_model(true)
             .epoch_interruption(true)
+            // Guests speak wasi:http 0.2 (no component-model async): skip the per-store
+            // concurrency machinery and its bookkeeping on every host call.
+            .concurrency_support(false)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config)?;
 

@@ -28,6 +28,11 @@ use crate::capabilities::Services;
 use crate::engine::{GuestLimits, WasmRuntime};
 use crate::manifest::App;
 
+/// mimalloc instead of glibc's malloc: the request path allocates and frees many small
+/// objects from several threads, where glibc's arenas fragment and slow down over time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "colibri",
@@ -85,7 +90,7 @@ struct ServeArgs {
     #[arg(long, default_value_t = 256)]
     max_instances: u32,
     /// Commit buffered rows at least this often, in milliseconds.
-    #[arg(long, default_value_t = 250)]
+    #[arg(long, default_value_t = 1000)]
     flush_interval_ms: u64,
     /// Commit as soon as this many rows are buffered.
     #[arg(long, default_value_t = 200_000)]

@@ -63,7 +63,7 @@ pub struct FlushPolicy {
 impl Default for FlushPolicy {
     fn default() -> Self {
         FlushPolicy {
-            interval: Duration::from_millis(250),
+            interval: Duration::from_millis(1000),
             max_rows: 200_000,
         }
     }

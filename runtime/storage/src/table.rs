@@ -107,20 +107,30 @@ fn committed_stats(delta: &DeltaTable) -> (u64, u64) {
         })
 }
 
+/// Commits between two cleanups of expired Delta log files.
+const LOG_CLEANUP_EVERY: u64 = 100;
+
 async fn write_delta(
     delta: DeltaTable,
     physical_schema: &SchemaRef,
     batches: &[RecordBatch],
     wal_seq: u64,
 ) -> Result<DeltaTable> {
+    // One batch per commit: a flush of single-event requests holds thousands of 1-row batches.
     let physical_batches = batches
         .iter()
         .map(|b| physical::to_physical(b, physical_schema))
         .collect::<Result<Vec<_>>>()?;
+    let physical_batch = arrow::compute::concat_batches(physical_schema, &physical_batches)?;
+    // Cleaning expired log files lists the whole `_delta_log` folder, so doing it on every
+    // commit (deltalake's default) makes each commit slower as the table ages; do it once
+    // every LOG_CLEANUP_EVERY commits instead.
+    let next_version = delta.version().map_or(0, |v| v + 1);
     let properties = CommitProperties::default()
-        .with_application_transaction(Transaction::new(WAL_APP_ID, wal_seq as i64));
+        .with_application_transaction(Transaction::new(WAL_APP_ID, wal_seq as i64))
+        .with_cleanup_expired_logs(Some(next_version.is_multiple_of(LOG_CLEANUP_EVERY)));
     Ok(delta
-        .write(physical_batches)
+        .write(vec![physical_batch])
         .with_save_mode(SaveMode::Append)
         .with_commit_properties(properties)
         .await?)
