@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{ADMIN_TOKEN, Colibri, create_token, gzip, temp_dir};
+use support::{ADMIN_TOKEN, Colibri, column_attributes, create_token, gzip, temp_dir};
 
 #[test]
 fn ndjson_with_wait_is_committed_and_counted() {
@@ -50,17 +50,7 @@ fn auto_created_schema_is_guessed_and_listed() {
         datasource["created_at"].as_str().unwrap().len() == 26,
         "{datasource}"
     );
-    let columns: Vec<(String, String)> = datasource["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap().to_string(),
-                c["type"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let columns = column_attributes(&datasource, &["name", "type"]);
     let expected = [
         ("day", "Date"),
         ("price", "Float64"),
@@ -73,7 +63,7 @@ fn auto_created_schema_is_guessed_and_listed() {
         columns,
         expected
             .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .map(|(n, t)| vec![n.to_string(), t.to_string()])
             .collect::<Vec<_>>()
     );
     let data = server.sql("SELECT user_name, tags, day FROM guessed ORDER BY user_id FORMAT JSON");

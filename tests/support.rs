@@ -260,6 +260,21 @@ pub fn create_token(data: &Path, name: &str, scopes: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
 
+/// The given attributes of each column of a Data Source object, as text.
+pub fn column_attributes(datasource: &serde_json::Value, attributes: &[&str]) -> Vec<Vec<String>> {
+    datasource["columns"]
+        .as_array()
+        .expect("a columns list")
+        .iter()
+        .map(|c| {
+            attributes
+                .iter()
+                .map(|a| c[*a].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .collect()
+}
+
 /// Gzip-compresses bytes.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

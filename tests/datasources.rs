@@ -1,0 +1,135 @@
+//! The Data Sources API over real HTTP (DS-*): what is built of it so far.
+
+mod support;
+
+use support::{Colibri, column_attributes, create_token, temp_dir};
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[test]
+fn create_from_schema_makes_an_empty_datasource_that_events_fill() {
+    let server = Colibri::start();
+    let schema = "`ts` DateTime `json:$.ts`, price Decimal(10, 2) `json:$.price` DEFAULT 0, \
+                  name String `json:$.user.name`, tags Array(String) `json:$.tags[:]`";
+    let reply = server.post(
+        &format!(
+            "/v0/datasources?name=orders&format=ndjson&schema={}",
+            encode(schema)
+        ),
+        b"",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let datasource = &reply.json()["datasource"];
+    assert_eq!(datasource["name"], "orders");
+    assert!(datasource["id"].as_str().unwrap().starts_with("t_"));
+    assert_eq!(datasource["type"], "ndjson");
+    assert_eq!(datasource["statistics"]["row_count"], 0);
+    let columns = column_attributes(datasource, &["name", "type", "jsonpath"]);
+    assert_eq!(
+        columns,
+        [
+            ("ts", "DateTime", "$.ts"),
+            ("price", "Decimal(10, 2)", "$.price"),
+            ("name", "String", "$.user.name"),
+            ("tags", "Array(String)", "$.tags[:]"),
+        ]
+        .map(|(n, t, p)| vec![n.to_string(), t.to_string(), p.to_string()])
+    );
+    assert_eq!(server.count("orders"), 0);
+    assert_eq!(server.count("orders_quarantine"), 0);
+
+    // The JSONPaths of the schema are the ones events are read by.
+    let events = "{\"ts\": \"2024-03-01 10:00:00\", \"price\": 9.5, \"user\": {\"name\": \"ann\"}, \"tags\": [\"a\", \"b\"]}\n";
+    let reply = server.send_events("orders", events, true);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = server.sql("SELECT name, tags FROM orders WHERE price = 9.5 FORMAT JSON");
+    assert_eq!(answer["rows"], 1, "{answer}");
+    assert_eq!(answer["data"][0]["name"], "ann");
+    assert_eq!(answer["data"][0]["tags"], serde_json::json!(["a", "b"]));
+}
+
+#[test]
+fn create_takes_its_parameters_from_a_form_body() {
+    let server = Colibri::start();
+    let body = format!(
+        "name=form_made&schema={}",
+        encode("a Int32, b Nullable(String)")
+    );
+    let reply = server
+        .request(
+            "POST",
+            "/v0/datasources",
+            Some(support::ADMIN_TOKEN),
+            &[("content-type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        reply.json()["datasource"]["columns"][1]["type"],
+        "Nullable(String)"
+    );
+    assert_eq!(server.get("/v0/datasources/form_made").status, 200);
+}
+
+#[test]
+fn bad_creates_are_refused_and_change_nothing() {
+    let data = temp_dir("ds-bad-create");
+    let reader = create_token(&data, "reader", &["DATASOURCES:READ:a"]);
+    let server = Colibri::start_in(&data, &[]);
+    let create = |query: &str| server.post(&format!("/v0/datasources?{query}"), b"");
+
+    let reply = create("name=a&schema=x%20Strin");
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.error_message().contains("x Strin"),
+        "{}",
+        reply.text()
+    );
+
+    let reply = create("name=a");
+    assert_eq!(reply.status, 400);
+    assert!(reply.error_message().contains("schema"), "{}", reply.text());
+
+    let reply = create("name=a&schema=x%20Int32&engine=Foo");
+    assert_eq!(reply.status, 400);
+    assert!(reply.error_message().contains("Foo"), "{}", reply.text());
+
+    let reply = create("name=a&schema=x%20Int32&mode=upsert");
+    assert_eq!(reply.status, 400);
+    assert!(reply.error_message().contains("upsert"), "{}", reply.text());
+
+    let reply = create("name=1bad&schema=x%20Int32");
+    assert_eq!(reply.status, 400, "{}", reply.text());
+
+    assert_eq!(
+        server.get("/v0/datasources").json()["datasources"],
+        serde_json::json!([])
+    );
+
+    assert_eq!(create("name=a&schema=x%20Int32").status, 200);
+    let reply = create("name=a&schema=y%20String");
+    assert_eq!(reply.status, 409, "{}", reply.text());
+    assert!(reply.error_message().contains("already exists"));
+    let columns = &server.get("/v0/datasources/a").json()["columns"];
+    assert_eq!(columns[0]["name"], "x");
+
+    // Creating needs DATASOURCES:CREATE.
+    let reply = server.post_as("/v0/datasources?name=b&schema=x%20Int32", &reader, b"");
+    assert_eq!(reply.status, 403, "{}", reply.text());
+}
+
+#[test]
+fn a_datasource_without_a_name_is_named_for_you() {
+    let server = Colibri::start();
+    let reply = server.post("/v0/datasources?schema=x%20Int32", b"");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let name = reply.json()["datasource"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(name.starts_with("datasource_"), "{name}");
+    assert_eq!(server.count(&name), 0);
+}
