@@ -1,7 +1,8 @@
 //! ClickHouse column types as Colibri understands them: parsed from and printed as
-//! ClickHouse type names (`Nullable(DateTime64(3, 'UTC'))`), and mapped to the Arrow
-//! types that carry their values, and the schema syntax of data sources (`schema`). This crate is shared by the native host and the
-//! WebAssembly guests, so it depends on `arrow-schema` alone and does no I/O.
+//! ClickHouse type names (`Nullable(DateTime64(3, 'UTC'))`) and mapped to the Arrow types
+//! that carry their values; and the schema syntax of data sources (`schema`). This crate is
+//! shared by the native host and the WebAssembly guests, so it depends on `arrow-schema`
+//! alone and does no I/O.
 
 pub mod schema;
 
