@@ -133,3 +133,82 @@ fn a_datasource_without_a_name_is_named_for_you() {
     assert!(name.starts_with("datasource_"), "{name}");
     assert_eq!(server.count(&name), 0);
 }
+
+#[test]
+fn ndjson_bodies_create_and_append_with_quarantine_and_invalid_lines() {
+    let server = Colibri::start();
+    let schema = encode("id Int32 `json:$.id`, city String `json:$.city` DEFAULT 'none'");
+    let body = "{\"id\": 1, \"city\": \"Paris\"}\n{\"id\": 2}\n";
+    let reply = server.post(
+        &format!("/v0/datasources?name=cities&format=ndjson&schema={schema}"),
+        body.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    assert_eq!(answer["id"], answer["import_id"]);
+    assert_eq!(answer["id"].as_str().unwrap().len(), 36, "{answer}");
+    assert_eq!(answer["error"], false);
+    assert_eq!(answer["successful_rows"], 2);
+    assert_eq!(answer["quarantine_rows"], 0);
+    assert_eq!(answer["invalid_lines"], 0);
+    assert_eq!(answer["datasource"]["name"], "cities");
+    assert_eq!(answer["datasource"]["statistics"]["row_count"], 2);
+    let data = server.sql("SELECT id, city FROM cities ORDER BY id FORMAT JSON");
+    assert_eq!(
+        data["data"],
+        serde_json::json!([{"id": 1, "city": "Paris"}, {"id": 2, "city": "none"}])
+    );
+
+    // Append: one good row, one that does not fit (a string id), one line that is not JSON.
+    let body = "{\"id\": 3, \"city\": \"Oslo\"}\n{\"id\": \"x\"}\nnot json\n";
+    let reply = server.post(
+        "/v0/datasources?name=cities&mode=append&format=ndjson",
+        body.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    assert_eq!(answer["successful_rows"], 1);
+    assert_eq!(answer["quarantine_rows"], 1);
+    assert_eq!(answer["invalid_lines"], 1);
+    assert_eq!(
+        answer["error"],
+        "There was an error with file contents: 1 rows in quarantine and 1 invalid lines"
+    );
+    assert_eq!(server.count("cities"), 3);
+    assert_eq!(server.count("cities_quarantine"), 2);
+
+    // Creating over an existing name imports nothing.
+    let reply = server.post(
+        &format!("/v0/datasources?name=cities&format=ndjson&schema={schema}"),
+        b"{\"id\": 9}\n",
+    );
+    assert_eq!(reply.status, 409, "{}", reply.text());
+    assert_eq!(server.count("cities"), 3);
+}
+
+#[test]
+fn imports_that_cannot_be_done_are_refused_and_change_nothing() {
+    let server = Colibri::start();
+    // NDJSON needs a schema to create a data source (DS-M3).
+    let reply = server.post("/v0/datasources?name=n&format=ndjson", b"{\"a\": 1}\n");
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert!(reply.error_message().contains("schema"));
+    let reply = server.post("/v0/datasources?mode=append&format=ndjson", b"{\"a\": 1}\n");
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert!(reply.error_message().contains("name"));
+    // No line of the body is JSON.
+    let schema = encode("a Int32 `json:$.a`");
+    let reply = server.post(
+        &format!("/v0/datasources?name=n&format=ndjson&schema={schema}"),
+        b"garbage\n",
+    );
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    // CSV data is not built yet: a clear error, not a guess.
+    let reply = server.post("/v0/datasources?name=c", b"a,b\n1,2\n");
+    assert_eq!(reply.status, 501, "{}", reply.text());
+    assert!(reply.error_message().contains("csv"), "{}", reply.text());
+    assert_eq!(
+        server.get("/v0/datasources").json()["datasources"],
+        serde_json::json!([])
+    );
+}

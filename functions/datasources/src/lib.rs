@@ -1,10 +1,11 @@
-//! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1, and
-//! create an empty data source from a schema (`POST` with `mode=create`). Importing data
-//! through this route (files, URLs, append, replace) and the management calls (alter,
-//! truncate, delete, rename, drop) are not built yet and answer 501 or 405 with a JSON error.
+//! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1;
+//! create one from a schema, empty or with an NDJSON body, and append NDJSON bodies
+//! (`POST`). CSV and Parquet data, multipart files, URL imports, `replace` and the management
+//! calls (alter, truncate, delete, rename, drop) are not built yet and answer 501 or 405.
 
 use colibri_guest::types::{self, Datasource};
 use colibri_guest::{ApiError, Params, catalog, header, json, respond};
+use colibri_ingest::{Line, convert, parse_events, read_body};
 use colibri_types::schema::parse_schema;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
@@ -56,33 +57,128 @@ const ENGINES_NOT_BUILT: [&str; 6] = [
     "Null",
 ];
 
-/// `POST /v0/datasources`. Built so far: `mode=create` with a `schema` and no data, which
-/// creates an empty data source (DS-M1, DS-M3, DS-R1).
+/// Largest raw (non-multipart) body of an import (LIM-4).
+const MAX_RAW_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// `POST /v0/datasources`. Built so far: `mode=create` with a `schema` (an empty data source,
+/// or one filled from an NDJSON body) and `mode=append` of an NDJSON body (DS-M1, DS-M3,
+/// DS-M5, DS-R1, DS-R2). CSV and Parquet data, multipart files, URLs and `replace` answer 501.
 fn import(request: &Request) -> Result<Response, ApiError> {
     let mut params = Params::of(request);
-    let form = header(request, "content-type")
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let content_type = header(request, "content-type").unwrap_or_default();
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
     if form {
         params.merge_form(request.body());
     }
-    let has_data = (!form && !request.body().is_empty()) || params.get("url").is_some();
     let mode = params.get("mode").unwrap_or("create");
     if !matches!(mode, "create" | "append" | "replace") {
         return Err(ApiError::bad_request(format!(
             "Invalid mode '{mode}': use create, append or replace"
         )));
     }
-    if mode != "create" || has_data {
-        return Err(ApiError::new(
-            501,
-            "Importing data through /v0/datasources (files, URLs, append, replace) is not built \
-             yet; send rows to /v0/events",
-        ));
+    let format = format_of(&params)?;
+    if mode == "replace" || params.get("url").is_some() || content_type.starts_with("multipart/") {
+        return Err(not_built("replace, URL imports and multipart files"));
     }
-    let Some(schema) = params.get("schema").filter(|s| !s.trim().is_empty()) else {
-        return Err(ApiError::bad_request(
-            "A schema is needed to create an empty Data Source: pass `schema`",
+    let events = if form || request.body().is_empty() {
+        None
+    } else if format == "ndjson" {
+        let body = read_body(request, MAX_RAW_BODY_BYTES)?;
+        Some(parse_events(&body, false)?)
+    } else {
+        return Err(not_built(&format!("{format} data")));
+    };
+    let name = params.get("name").filter(|n| !n.is_empty());
+    let existing = match (mode, name) {
+        ("append", Some(name)) => catalog::get_datasource(name)?,
+        ("append", None) => {
+            return Err(ApiError::bad_request(
+                "The `name` parameter (the Data Source to append to) is required",
+            ));
+        }
+        _ => None,
+    };
+    let datasource = match existing {
+        Some(datasource) => datasource,
+        None => create(&params, name, format, events.is_some())?,
+    };
+    let Some(events) = events else {
+        return Ok(json(
+            200,
+            &serde_json::json!({ "datasource": datasource_json(&datasource) }),
         ));
+    };
+    let invalid_lines = events
+        .iter()
+        .filter(|line| matches!(line, Line::Invalid(..)))
+        .count() as u64;
+    let converted = convert::convert(&datasource.columns, &events)?;
+    let (successful_rows, quarantined) = colibri_ingest::append(&datasource.name, converted, true)?;
+    let quarantine_rows = quarantined - invalid_lines;
+    let error = if quarantined > 0 {
+        serde_json::json!(format!(
+            "There was an error with file contents: {quarantine_rows} rows in quarantine and \
+             {invalid_lines} invalid lines"
+        ))
+    } else {
+        serde_json::json!(false)
+    };
+    let datasource = catalog::get_datasource(&datasource.id)?.unwrap_or(datasource);
+    let import_id = uuid::Uuid::new_v4().to_string();
+    Ok(json(
+        200,
+        &serde_json::json!({
+            "id": import_id,
+            "import_id": import_id,
+            "datasource": datasource_json(&datasource),
+            "error": error,
+            "quarantine_rows": quarantine_rows,
+            "invalid_lines": invalid_lines,
+            "successful_rows": successful_rows,
+            "quarantined_rows": quarantined,
+        }),
+    ))
+}
+
+fn not_built(what: &str) -> ApiError {
+    ApiError::new(
+        501,
+        format!("Importing {what} through /v0/datasources is not built yet"),
+    )
+}
+
+/// The `format` parameter (DS-2), `json` and `jsonl` being NDJSON.
+fn format_of(params: &Params) -> Result<&'static str, ApiError> {
+    match params.get("format").unwrap_or("csv") {
+        "csv" => Ok("csv"),
+        "ndjson" | "json" | "jsonl" => Ok("ndjson"),
+        "parquet" => Ok("parquet"),
+        other => Err(ApiError::bad_request(format!(
+            "Invalid format '{other}': use csv, ndjson or parquet"
+        ))),
+    }
+}
+
+/// Creates the data source of an import from its `schema` and `engine` (DS-M3, DS-E1).
+fn create(
+    params: &Params,
+    name: Option<&str>,
+    format: &str,
+    has_data: bool,
+) -> Result<Datasource, ApiError> {
+    let Some(schema) = params.get("schema").filter(|s| !s.trim().is_empty()) else {
+        return Err(if has_data && format == "csv" {
+            not_built("CSV data without a schema (type guessing)")
+        } else {
+            ApiError::bad_request(format!(
+                "A schema is needed to create {}: pass `schema` (the Analyze API suggests one)",
+                if has_data {
+                    format!("a Data Source from {format} data")
+                } else {
+                    "an empty Data Source".to_string()
+                }
+            ))
+        });
     };
     match params.get("engine").unwrap_or("MergeTree") {
         "MergeTree" => {}
@@ -99,16 +195,6 @@ fn import(request: &Request) -> Result<Response, ApiError> {
             )));
         }
     }
-    let format = match params.get("format").unwrap_or("csv") {
-        "csv" => "csv",
-        "ndjson" | "json" | "jsonl" => "ndjson",
-        "parquet" => "parquet",
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid format '{other}': use csv, ndjson or parquet"
-            )));
-        }
-    };
     let columns = parse_schema(schema)
         .map_err(|e| ApiError::bad_request(e.to_string()))?
         .into_iter()
@@ -119,24 +205,16 @@ fn import(request: &Request) -> Result<Response, ApiError> {
             default_value: c.default_value,
         })
         .collect::<Vec<_>>();
-    let name = params
-        .get("name")
-        .map(str::to_string)
-        .unwrap_or_else(generated_name);
-    let datasource = catalog::create_datasource(&name, format, &columns)?;
-    Ok(json(
-        200,
-        &serde_json::json!({ "datasource": datasource_json(&datasource) }),
-    ))
+    let name = name.map(str::to_string).unwrap_or_else(generated_name);
+    Ok(catalog::create_datasource(&name, format, &columns)?)
 }
 
 /// The name of a data source created without one (DS-M2): `datasource_<8 hex digits>`.
 fn generated_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() ^ d.as_secs() as u32)
-        .unwrap_or_default();
-    format!("datasource_{nanos:08x}")
+    format!(
+        "datasource_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 /// Keeps only the attributes named by `attrs` (DS-L2); empty or absent keeps everything.
