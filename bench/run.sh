@@ -13,9 +13,10 @@ DATA=$(mktemp -d)
 PORT=7199
 TOKEN=bench-token
 # RUST_LIB_BACKTRACE=0: with RUST_BACKTRACE set, wasmtime captures a backtrace per request.
-# --events-rate-limit: the single-event run measures the server, not the per-data-source
-# limit (1000 requests/s by default, as Tinybird).
-RUST_LIB_BACKTRACE=0 COLIBRI_ADMIN_TOKEN=$TOKEN "$BIN" serve --listen 127.0.0.1:$PORT --data "$DATA" --events-rate-limit 1000000 >/dev/null 2>"$DATA.log" &
+# --events-rate-limit, --events-bytes-limit: the runs measure the server, not the
+# per-data-source limits (1000 requests/s and 20 MiB/s by default, as Tinybird).
+RUST_LIB_BACKTRACE=0 COLIBRI_ADMIN_TOKEN=$TOKEN "$BIN" serve --listen 127.0.0.1:$PORT --data "$DATA" \
+    --events-rate-limit 1000000 --events-bytes-limit 100000000000 >/dev/null 2>"$DATA.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done

@@ -110,3 +110,30 @@ fn events_past_the_rate_limit_get_429_and_are_not_ingested() {
     assert_eq!(server.count("limited"), accepted);
     assert_eq!(server.send_events("other", "{\"n\": 1}", false).status, 202);
 }
+
+#[test]
+fn events_past_the_byte_rate_get_429() {
+    let server = Colibri::start_in(&temp_dir("bytes"), &["--events-bytes-limit", "2000"]);
+    let body = format!("{{\"text\": \"{}\"}}\n", "x".repeat(900));
+    let mut accepted: u64 = 0;
+    let mut refused = None;
+    for _ in 0..20 {
+        let reply = server.send_events("heavy", &body, false);
+        if reply.status == 429 {
+            refused = Some(reply);
+            break;
+        }
+        assert_eq!(reply.status, 202, "{}", reply.text());
+        accepted += 1;
+    }
+    let refused = refused.expect("a 429 within 20 requests of ~1 KB at 2,000 bytes per second");
+    assert!(accepted >= 2, "{accepted} requests fit before the refusal");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert!(
+        refused
+            .error_message()
+            .contains("Too many requests or bytes")
+    );
+    assert_eq!(server.count("heavy"), accepted);
+    assert_eq!(server.send_events("light", "{\"n\": 1}", false).status, 202);
+}

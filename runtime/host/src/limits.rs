@@ -1,6 +1,8 @@
-//! Request-rate limits (EV-13, EV-14, GEN-18): a fixed one-second window per key (the Events
-//! API keys by data source), answered with the `X-RateLimit-*` headers on every limited
-//! route and `Retry-After` on a refusal.
+//! Rate limits (EV-13, EV-14, GEN-18): a fixed one-second window per key (the Events API keys
+//! by data source) with a budget of requests and of body bytes, answered with the
+//! `X-RateLimit-*` headers (about requests) on every limited route and `Retry-After` on a
+//! refusal. Bytes are charged once a request's body has been read, so one request may take
+//! the window past its byte budget; the next ones are refused until the window ends.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,12 +17,24 @@ const SWEEP_ABOVE: usize = 10_000;
 
 pub struct RateLimiter {
     per_window: u32,
+    bytes_per_window: u64,
     windows: Mutex<HashMap<String, Window>>,
 }
 
 struct Window {
     started: Instant,
     requests: u32,
+    bytes: u64,
+}
+
+impl Window {
+    fn starting(at: Instant) -> Window {
+        Window {
+            started: at,
+            requests: 0,
+            bytes: 0,
+        }
+    }
 }
 
 /// What the limiter decided for one request.
@@ -34,9 +48,10 @@ pub struct Decision {
 }
 
 impl RateLimiter {
-    pub fn new(per_second: u32) -> RateLimiter {
+    pub fn new(per_second: u32, bytes_per_second: u64) -> RateLimiter {
         RateLimiter {
             per_window: per_second,
+            bytes_per_window: bytes_per_second,
             windows: Mutex::new(HashMap::new()),
         }
     }
@@ -48,17 +63,13 @@ impl RateLimiter {
         if windows.len() > SWEEP_ABOVE {
             windows.retain(|_, w| now.duration_since(w.started) < WINDOW);
         }
-        let window = windows.entry(key.to_string()).or_insert(Window {
-            started: now,
-            requests: 0,
-        });
+        let window = windows
+            .entry(key.to_string())
+            .or_insert_with(|| Window::starting(now));
         if now.duration_since(window.started) >= WINDOW {
-            *window = Window {
-                started: now,
-                requests: 0,
-            };
+            *window = Window::starting(now);
         }
-        let allowed = window.requests < self.per_window;
+        let allowed = window.requests < self.per_window && window.bytes < self.bytes_per_window;
         if allowed {
             window.requests += 1;
         }
@@ -68,6 +79,16 @@ impl RateLimiter {
             limit: self.per_window,
             remaining: self.per_window - window.requests,
             reset_seconds: left.as_secs_f64().ceil().max(1.0) as u64,
+        }
+    }
+}
+
+impl RateLimiter {
+    /// Charges body bytes read for `key` to its current window.
+    pub fn charge_bytes(&self, key: &str, bytes: u64) {
+        let mut windows = self.windows.lock().expect("rate limiter lock");
+        if let Some(window) = windows.get_mut(key) {
+            window.bytes += bytes;
         }
     }
 }
@@ -91,7 +112,7 @@ mod tests {
 
     #[test]
     fn refuses_past_the_limit_per_key() {
-        let limiter = RateLimiter::new(2);
+        let limiter = RateLimiter::new(2, u64::MAX);
         assert!(limiter.check("a").allowed);
         let second = limiter.check("a");
         assert!(second.allowed);
@@ -104,5 +125,16 @@ mod tests {
         third.add_headers(&mut headers);
         assert_eq!(headers["retry-after"], "1");
         assert_eq!(headers["x-ratelimit-limit"], "2");
+    }
+
+    #[test]
+    fn refuses_once_the_bytes_of_a_window_are_spent() {
+        let limiter = RateLimiter::new(100, 1000);
+        assert!(limiter.check("a").allowed);
+        limiter.charge_bytes("a", 999);
+        assert!(limiter.check("a").allowed);
+        limiter.charge_bytes("a", 1);
+        assert!(!limiter.check("a").allowed);
+        assert!(limiter.check("b").allowed);
     }
 }

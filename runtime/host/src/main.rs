@@ -98,6 +98,9 @@ struct ServeArgs {
     /// Events API requests per second accepted per data source; more get 429 (EV-13).
     #[arg(long, default_value_t = 1000)]
     events_rate_limit: u32,
+    /// Events API body bytes per second accepted per data source; more get 429 (EV-13).
+    #[arg(long, default_value_t = 20 * 1024 * 1024)]
+    events_bytes_limit: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -216,7 +219,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app,
         runtime,
         services,
-        events_limiter: limits::RateLimiter::new(args.events_rate_limit),
+        events_limiter: limits::RateLimiter::new(args.events_rate_limit, args.events_bytes_limit),
     });
     tracing::info!(address = %listener.local_addr()?, data = %storage.location().url(), "colibri is listening");
     tokio::select! {

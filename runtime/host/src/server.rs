@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
@@ -224,11 +225,19 @@ impl Server {
                 "Invalid token: pass a valid token as `Authorization: Bearer <token>`, `?token=<token>` or a `token` form field",
             );
         };
-        let decision = limited.map(|name| self.events_limiter.check(&name));
+        let decision = limited
+            .as_deref()
+            .map(|name| self.events_limiter.check(name));
+        let body_bytes = Arc::new(AtomicU64::new(0));
+        let request = match limited {
+            Some(_) => counting_body(request, body_bytes.clone()),
+            None => request,
+        };
         let mut response = match decision {
             Some(decision) if !decision.allowed => json_error(
                 StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests to this Data Source: retry after the time in `Retry-After`",
+                "Too many requests or bytes per second to this Data Source: retry after the time \
+                 in `Retry-After`",
             ),
             _ => match self
                 .run_component(
@@ -244,7 +253,9 @@ impl Server {
                 Err((status, message)) => json_error(status, &message),
             },
         };
-        if let Some(decision) = decision {
+        if let (Some(name), Some(decision)) = (&limited, decision) {
+            self.events_limiter
+                .charge_bytes(name, body_bytes.load(Ordering::Relaxed));
             decision.add_headers(response.headers_mut());
         }
         response
@@ -334,6 +345,19 @@ fn guest_failure(component: &str, error: &wasmtime::Error) -> (StatusCode, Strin
             format!("component {component} failed: {error:#}"),
         ),
     }
+}
+
+/// The request, with the bytes of its body added to `counter` as the guest reads them.
+fn counting_body(request: Request<RequestBody>, counter: Arc<AtomicU64>) -> Request<RequestBody> {
+    request.map(|body| {
+        body.map_frame(move |frame| {
+            if let Some(data) = frame.data_ref() {
+                counter.fetch_add(data.len() as u64, Ordering::Relaxed);
+            }
+            frame
+        })
+        .boxed_unsync()
+    })
 }
 
 /// hyper hands over an origin-form URI; wasi:http wants scheme and authority.
