@@ -177,13 +177,27 @@ fn ndjson_bodies_create_and_append_with_quarantine_and_invalid_lines() {
     assert_eq!(server.count("cities"), 3);
     assert_eq!(server.count("cities_quarantine"), 2);
 
+    // `curl --data-binary @file` labels the file as a form: it is still data.
+    let reply = server
+        .request(
+            "POST",
+            "/v0/datasources?name=cities&mode=append&format=ndjson",
+            Some(support::ADMIN_TOKEN),
+            &[("content-type", "application/x-www-form-urlencoded")],
+            b"{\"id\": 4, \"city\": \"Rome\"}\n",
+        )
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["successful_rows"], 1);
+    assert_eq!(server.count("cities"), 4);
+
     // Creating over an existing name imports nothing.
     let reply = server.post(
         &format!("/v0/datasources?name=cities&format=ndjson&schema={schema}"),
         b"{\"id\": 9}\n",
     );
     assert_eq!(reply.status, 409, "{}", reply.text());
-    assert_eq!(server.count("cities"), 3);
+    assert_eq!(server.count("cities"), 4);
 }
 
 #[test]

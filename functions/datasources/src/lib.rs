@@ -66,7 +66,8 @@ const MAX_RAW_BODY_BYTES: usize = 8 * 1024 * 1024;
 fn import(request: &Request) -> Result<Response, ApiError> {
     let mut params = Params::of(request);
     let content_type = header(request, "content-type").unwrap_or_default();
-    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    let form = content_type.starts_with("application/x-www-form-urlencoded")
+        && holds_parameters(request.body());
     if form {
         params.merge_form(request.body());
     }
@@ -138,6 +139,33 @@ fn import(request: &Request) -> Result<Response, ApiError> {
             "quarantined_rows": quarantined,
         }),
     ))
+}
+
+/// The parameters of `POST /v0/datasources` (DS-2), besides `engine_*` and `dialect_*`.
+const PARAMETERS: [&str; 11] = [
+    "mode",
+    "name",
+    "url",
+    "format",
+    "schema",
+    "engine",
+    "type_guessing",
+    "progress",
+    "debug",
+    "replace_condition",
+    "token",
+];
+
+/// Whether a urlencoded body holds this endpoint's parameters rather than data: every key is
+/// a parameter name. (curl sends `--data-binary @file` with the form content type, so an NDJSON
+/// or CSV file arrives labelled as a form.)
+fn holds_parameters(body: &[u8]) -> bool {
+    form_urlencoded::parse(body).all(|(key, _)| {
+        PARAMETERS.contains(&key.as_ref())
+            || key.starts_with("engine_")
+            || key.starts_with("dialect_")
+            || key.starts_with("replace_")
+    })
 }
 
 fn not_built(what: &str) -> ApiError {
