@@ -173,6 +173,15 @@ fn first_path_functions_give_clickhouse_answers() {
     );
     let clock = server.sql("SELECT today() = toDate(now()) AS same FORMAT JSON");
     assert_eq!(clock["data"][0]["same"], true);
+    // ClickHouse's length: bytes of a string, elements of an array.
+    let lengths = server.sql(
+        "SELECT length('héllo') AS bytes, length(['a', 'b', 'c']) AS items, length(user) AS u FROM sales LIMIT 1 FORMAT JSON",
+    );
+    assert_eq!(
+        lengths["data"][0],
+        serde_json::json!({"bytes": 6, "items": 3, "u": 1})
+    );
+    assert_eq!(lengths["meta"][0]["type"], "UInt64", "{lengths}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! ClickHouse functions as DataFusion UDFs and UDAFs. DataFusion lower-cases unquoted
 //! function names, so each is registered under its lower-case name. This first set covers
-//! the first path (dates and `uniq`); the full library grows family by family.
+//! the first path (dates, `length` and `uniq`); the full library grows family by family.
 
 use std::sync::Arc;
 
@@ -30,8 +30,68 @@ pub fn register_all(state: &mut SessionState) {
             .expect("registering a scalar function cannot fail");
     }
     state
+        .register_udf(Arc::new(ScalarUDF::new_from_impl(Length::new())))
+        .expect("registering a scalar function cannot fail");
+    state
         .register_udaf(Arc::new(AggregateUDF::new_from_impl(Uniq::new())))
         .expect("registering an aggregate function cannot fail");
+}
+
+/// Like ClickHouse, a function's result is nullable only when an argument is.
+fn nullable_if_an_argument_is(
+    function: &impl ScalarUDFImpl,
+    args: ReturnFieldArgs,
+) -> Result<FieldRef> {
+    let types: Vec<DataType> = args
+        .arg_fields
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
+    let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
+    Ok(Arc::new(Field::new(
+        function.name(),
+        function.return_type(&types)?,
+        nullable,
+    )))
+}
+
+/// ClickHouse `length`: the bytes of a string, the elements of an array or a map, as UInt64
+/// (DataFusion's `length` counts characters and does not take arrays).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Length {
+    signature: Signature,
+}
+
+impl Length {
+    fn new() -> Self {
+        Length {
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for Length {
+    fn name(&self) -> &str {
+        "length"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::UInt64)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let lengths = arrow::compute::kernels::length::length(&arrays[0])?;
+        Ok(ColumnarValue::Array(cast(&lengths, &DataType::UInt64)?))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,19 +171,8 @@ impl ScalarUDFImpl for DateFunction {
         })
     }
 
-    /// Like ClickHouse, the result is nullable only when an argument is.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let types: Vec<DataType> = args
-            .arg_fields
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
-        let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
-        Ok(Arc::new(Field::new(
-            self.name,
-            self.return_type(&types)?,
-            nullable,
-        )))
+        nullable_if_an_argument_is(self, args)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

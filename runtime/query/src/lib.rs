@@ -202,9 +202,14 @@ impl QueryEngine {
             .map_err(QueryError::from_datafusion)?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(options.catalog.default_catalog.clone(), catalog);
-        Ok(SessionStateBuilder::new_from_existing(self.state.clone())
+        let mut state = SessionStateBuilder::new_from_existing(self.state.clone())
             .with_catalog_list(catalogs)
-            .build())
+            .build();
+        // Rebuilding re-registers every function in hash-map order, so a built-in with an
+        // alias that is one of ClickHouse's names (`character_length` is also `length`) may
+        // replace ours: register ours again, last.
+        functions::register_all(&mut state);
+        Ok(state)
     }
 
     /// Runs a statement and returns its batches (for the storage `read` capability).
