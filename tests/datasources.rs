@@ -176,6 +176,11 @@ fn ndjson_bodies_create_and_append_with_quarantine_and_invalid_lines() {
     );
     assert_eq!(server.count("cities"), 3);
     assert_eq!(server.count("cities_quarantine"), 2);
+    let quarantined = server.sql("SELECT DISTINCT c__import_id FROM cities_quarantine FORMAT JSON");
+    assert_eq!(
+        quarantined["data"],
+        serde_json::json!([{"c__import_id": answer["import_id"]}])
+    );
 
     // `curl --data-binary @file` labels the file as a form: it is still data.
     let reply = server

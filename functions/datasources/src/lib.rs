@@ -113,7 +113,8 @@ fn import(request: &Request) -> Result<Response, ApiError> {
         .iter()
         .filter(|line| matches!(line, Line::Invalid(..)))
         .count() as u64;
-    let converted = convert::convert(&datasource.columns, &events)?;
+    let import_id = uuid::Uuid::new_v4().to_string();
+    let converted = convert::convert(&datasource.columns, &events, Some(&import_id))?;
     let (successful_rows, quarantined) = colibri_ingest::append(&datasource.name, converted, true)?;
     let quarantine_rows = quarantined - invalid_lines;
     let error = if quarantined > 0 {
@@ -125,7 +126,6 @@ fn import(request: &Request) -> Result<Response, ApiError> {
         serde_json::json!(false)
     };
     let datasource = catalog::get_datasource(&datasource.id)?.unwrap_or(datasource);
-    let import_id = uuid::Uuid::new_v4().to_string();
     Ok(json(
         200,
         &serde_json::json!({

@@ -377,8 +377,13 @@ fn batch(schema: Arc<Schema>, columns: Vec<ArrayRef>) -> Result<RecordBatch, Api
         .map_err(|e| ApiError::new(500, format!("building rows: {e}")))
 }
 
-/// Converts events for a data source with `columns`.
-pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiError> {
+/// Converts events for a data source with `columns`; quarantined rows carry `import_id` in
+/// `c__import_id` (imports through the Data Sources API have one, events do not).
+pub fn convert(
+    columns: &[Column],
+    events: &[Line],
+    import_id: Option<&str>,
+) -> Result<Converted, ApiError> {
     let targets = columns
         .iter()
         .map(|c| {
@@ -491,7 +496,7 @@ pub fn convert(columns: &[Column], events: &[Line]) -> Result<Converted, ApiErro
         fields.push(array_of_strings.arrow_field("c__error"));
         arrays.push(string_list(bad.iter().map(|row| &row.errors)));
         fields.push(nullable_string.arrow_field("c__import_id"));
-        arrays.push(Arc::new(StringArray::from(vec![None::<&str>; bad.len()])));
+        arrays.push(Arc::new(StringArray::from(vec![import_id; bad.len()])));
         let insertion: ChType = "DateTime".parse().expect("valid type");
         fields.push(insertion.arrow_field("insertion_date"));
         let now = chrono::Utc::now().timestamp();
