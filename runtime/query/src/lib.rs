@@ -202,13 +202,12 @@ impl QueryEngine {
             .map_err(QueryError::from_datafusion)?;
         let catalogs = Arc::new(MemoryCatalogProviderList::new());
         catalogs.register_catalog(options.catalog.default_catalog.clone(), catalog);
-        let mut state = SessionStateBuilder::new_from_existing(self.state.clone())
-            .with_catalog_list(catalogs)
-            .build();
-        // Rebuilding re-registers every function in hash-map order, so a built-in with an
-        // alias that is one of ClickHouse's names (`character_length` is also `length`) may
-        // replace ours: register ours again, last.
-        functions::register_all(&mut state);
+        // A clone with its own catalog list, not a rebuild: `SessionStateBuilder::
+        // new_from_existing` re-registers every function in hash-map order, so a built-in with
+        // an alias that is one of ClickHouse's names (`character_length` is also `length`)
+        // could replace ours, and it redoes that work for every query.
+        let mut state = self.state.clone();
+        state.register_catalog_list(catalogs);
         Ok(state)
     }
 
