@@ -2,11 +2,7 @@
 
 mod support;
 
-use support::{Colibri, column_attributes, create_token, temp_dir};
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
+use support::{Colibri, column_attributes, create_token, encode, temp_dir};
 
 #[test]
 fn create_from_schema_makes_an_empty_datasource_that_events_fill() {
@@ -57,15 +53,7 @@ fn create_takes_its_parameters_from_a_form_body() {
         "name=form_made&schema={}",
         encode("a Int32, b Nullable(String)")
     );
-    let reply = server
-        .request(
-            "POST",
-            "/v0/datasources",
-            Some(support::ADMIN_TOKEN),
-            &[("content-type", "application/x-www-form-urlencoded")],
-            body.as_bytes(),
-        )
-        .unwrap();
+    let reply = server.post_form("/v0/datasources", body.as_bytes());
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(
         reply.json()["datasource"]["columns"][1]["type"],
@@ -183,15 +171,10 @@ fn ndjson_bodies_create_and_append_with_quarantine_and_invalid_lines() {
     );
 
     // `curl --data-binary @file` labels the file as a form: it is still data.
-    let reply = server
-        .request(
-            "POST",
-            "/v0/datasources?name=cities&mode=append&format=ndjson",
-            Some(support::ADMIN_TOKEN),
-            &[("content-type", "application/x-www-form-urlencoded")],
-            b"{\"id\": 4, \"city\": \"Rome\"}\n",
-        )
-        .unwrap();
+    let reply = server.post_form(
+        "/v0/datasources?name=cities&mode=append&format=ndjson",
+        b"{\"id\": 4, \"city\": \"Rome\"}\n",
+    );
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.json()["successful_rows"], 1);
     assert_eq!(server.count("cities"), 4);

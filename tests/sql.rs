@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{ADMIN_TOKEN, Colibri};
+use support::{ADMIN_TOKEN, Colibri, encode};
 
 fn seeded() -> Colibri {
     let server = Colibri::start();
@@ -13,10 +13,6 @@ fn seeded() -> Colibri {
     let reply = server.send_events("sales", events, true);
     assert_eq!(reply.status, 200, "{}", reply.text());
     server
-}
-
-fn encode(sql: &str) -> String {
-    url::form_urlencoded::byte_serialize(sql.as_bytes()).collect()
 }
 
 #[test]
@@ -68,15 +64,7 @@ fn every_request_style_is_accepted() {
         )
         .unwrap();
     assert_eq!(text.json()["data"][0]["total"], expected, "{}", text.text());
-    let form = server
-        .request(
-            "POST",
-            "/v0/sql",
-            Some(ADMIN_TOKEN),
-            &[("content-type", "application/x-www-form-urlencoded")],
-            format!("q={}", encode(sql)).as_bytes(),
-        )
-        .unwrap();
+    let form = server.post_form("/v0/sql", format!("q={}", encode(sql)).as_bytes());
     assert_eq!(form.json()["data"][0]["total"], expected, "{}", form.text());
     let json = server
         .request(

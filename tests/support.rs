@@ -211,6 +211,13 @@ impl Colibri {
         self.post_as(path, ADMIN_TOKEN, body)
     }
 
+    /// POST as the admin with `Content-Type: application/x-www-form-urlencoded`.
+    pub fn post_form(&self, path: &str, body: &[u8]) -> Reply {
+        let form = [("content-type", "application/x-www-form-urlencoded")];
+        self.request("POST", path, Some(ADMIN_TOKEN), &form, body)
+            .unwrap()
+    }
+
     /// Runs SQL as the admin and returns the JSON answer.
     pub fn sql(&self, sql: &str) -> serde_json::Value {
         let reply = self.post("/v0/sql", sql.as_bytes());
@@ -273,6 +280,11 @@ pub fn column_attributes(datasource: &serde_json::Value, attributes: &[&str]) ->
                 .collect()
         })
         .collect()
+}
+
+/// Percent-encodes text for a query string or a form body.
+pub fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// Gzip-compresses bytes.

@@ -81,9 +81,7 @@ impl RateLimiter {
             reset_seconds: left.as_secs_f64().ceil().max(1.0) as u64,
         }
     }
-}
 
-impl RateLimiter {
     /// Charges body bytes read for `key` to its current window.
     pub fn charge_bytes(&self, key: &str, bytes: u64) {
         let mut windows = self.windows.lock().expect("rate limiter lock");

@@ -225,16 +225,18 @@ impl Server {
                 "Invalid token: pass a valid token as `Authorization: Bearer <token>`, `?token=<token>` or a `token` form field",
             );
         };
-        let decision = limited
-            .as_deref()
-            .map(|name| self.events_limiter.check(name));
-        let body_bytes = Arc::new(AtomicU64::new(0));
-        let request = match limited {
-            Some(_) => counting_body(request, body_bytes.clone()),
+        // The rate-limited data source: its name, the limiter's decision, and the body bytes
+        // the guest reads (charged to the window afterwards).
+        let limit = limited.map(|name| {
+            let decision = self.events_limiter.check(&name);
+            (name, decision, Arc::new(AtomicU64::new(0)))
+        });
+        let request = match &limit {
+            Some((_, _, counter)) => counting_body(request, counter.clone()),
             None => request,
         };
-        let mut response = match decision {
-            Some(decision) if !decision.allowed => json_error(
+        let mut response = match &limit {
+            Some((_, decision, _)) if !decision.allowed => json_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests or bytes per second to this Data Source: retry after the time \
                  in `Retry-After`",
@@ -253,9 +255,9 @@ impl Server {
                 Err((status, message)) => json_error(status, &message),
             },
         };
-        if let (Some(name), Some(decision)) = (&limited, decision) {
+        if let Some((name, decision, counter)) = &limit {
             self.events_limiter
-                .charge_bytes(name, body_bytes.load(Ordering::Relaxed));
+                .charge_bytes(name, counter.load(Ordering::Relaxed));
             decision.add_headers(response.headers_mut());
         }
         response

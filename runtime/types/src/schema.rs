@@ -116,9 +116,6 @@ fn top_level_keyword(text: &str, keyword: &str) -> Option<usize> {
         if strip_keyword(word, keyword).is_some() {
             return Some(at);
         }
-        if at == from + found {
-            return None;
-        }
         from = at;
     }
     None
