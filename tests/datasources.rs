@@ -205,12 +205,154 @@ fn imports_that_cannot_be_done_are_refused_and_change_nothing() {
         b"garbage\n",
     );
     assert_eq!(reply.status, 400, "{}", reply.text());
-    // CSV data is not built yet: a clear error, not a guess.
-    let reply = server.post("/v0/datasources?name=c", b"a,b\n1,2\n");
+    // Parquet data is not built yet: a clear error, not a guess.
+    let reply = server.post_file("/v0/datasources?name=p", "parquet", "p.parquet", b"PAR1");
     assert_eq!(reply.status, 501, "{}", reply.text());
-    assert!(reply.error_message().contains("csv"), "{}", reply.text());
+    assert!(
+        reply.error_message().contains("parquet"),
+        "{}",
+        reply.text()
+    );
+    // A CSV file without a single record cannot make a data source.
+    let reply = server.post_file("/v0/datasources?name=c", "csv", "c.csv", b"");
+    assert_eq!(reply.status, 400, "{}", reply.text());
     assert_eq!(
         server.get("/v0/datasources").json()["datasources"],
         serde_json::json!([])
     );
+}
+
+#[test]
+fn a_csv_file_creates_a_datasource_with_a_guessed_schema() {
+    let server = Colibri::start();
+    let csv = "product id,city,price,day,sold_at,on sale\r\n\
+               1,Paris,9.5,2024-03-01,2024-03-01 10:00:00,true\r\n\
+               2,\"Saint-Denis, \"\"north\"\"\",12,2024-03-02,2024-03-02 11:30:00,false\r\n\
+               3,,7.25,2024-03-03,2024-03-03 09:15:00,true\r\n";
+    let reply = server.post_file(
+        "/v0/datasources?name=sales",
+        "csv",
+        "sales.csv",
+        csv.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    assert_eq!(answer["error"], false, "{answer}");
+    assert_eq!(answer["successful_rows"], 3);
+    assert_eq!(answer["datasource"]["type"], "csv");
+    assert_eq!(
+        column_attributes(&answer["datasource"], &["name", "type"]),
+        [
+            ("product_id", "Int16"),
+            ("city", "Nullable(String)"),
+            ("price", "Float64"),
+            ("day", "Date"),
+            ("sold_at", "DateTime"),
+            ("on_sale", "Bool"),
+        ]
+        .map(|(n, t)| vec![n.to_string(), t.to_string()])
+    );
+    let rows =
+        server.sql("SELECT product_id, city, price FROM sales ORDER BY product_id FORMAT JSON");
+    assert_eq!(
+        rows["data"],
+        serde_json::json!([
+            {"product_id": 1, "city": "Paris", "price": 9.5},
+            {"product_id": 2, "city": "Saint-Denis, \"north\"", "price": 12},
+            {"product_id": 3, "city": null, "price": 7.25},
+        ])
+    );
+}
+
+#[test]
+fn csv_appends_map_by_header_or_position_and_quarantine_what_does_not_fit() {
+    let server = Colibri::start();
+    let schema =
+        encode("id Int32, name String, score Nullable(Float64), seen Date DEFAULT '2000-01-01'");
+    let reply = server.post(&format!("/v0/datasources?name=people&schema={schema}"), b"");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+
+    // A header in another order maps by name; an extra column is ignored (DS-C7).
+    let with_header = "extra;score;name;id;seen\nx;1.5;ann;1;2024-01-02\ny;;bob;2;\n";
+    let reply = server.post_file(
+        "/v0/datasources?name=people&mode=append",
+        "csv",
+        "people.csv",
+        with_header.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["successful_rows"], 2, "{}", reply.text());
+
+    // Without a header, by position; the raw body works as well as a multipart file. A bad
+    // number is a quarantined row, a short line an invalid line; the good rows land.
+    let positional = "3,cid,2.5,2024-05-06\n4,dan,lots,2024-05-07\n5,eve\n\\N,fay,1,2024-05-08\n";
+    let reply = server.post(
+        "/v0/datasources?name=people&mode=append&format=csv",
+        positional.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    assert_eq!(answer["successful_rows"], 1, "{answer}");
+    assert_eq!(answer["quarantine_rows"], 2, "{answer}");
+    assert_eq!(answer["invalid_lines"], 1, "{answer}");
+    assert_eq!(
+        answer["error"],
+        "There was an error with file contents: 2 rows in quarantine and 1 invalid lines"
+    );
+    let rows = server.sql("SELECT id, name, score, seen FROM people ORDER BY id FORMAT JSON");
+    assert_eq!(
+        rows["data"],
+        serde_json::json!([
+            {"id": 1, "name": "ann", "score": 1.5, "seen": "2024-01-02"},
+            {"id": 2, "name": "bob", "score": null, "seen": "2000-01-01"},
+            {"id": 3, "name": "cid", "score": 2.5, "seen": "2024-05-06"},
+        ])
+    );
+    let quarantined = server.sql(
+        "SELECT name, score, c__error_column FROM people_quarantine WHERE name IS NOT NULL ORDER BY name FORMAT JSON",
+    );
+    assert_eq!(
+        quarantined["data"],
+        serde_json::json!([
+            {"name": "dan", "score": "lots", "c__error_column": ["score"]},
+            {"name": "fay", "score": "1", "c__error_column": ["id"]},
+        ])
+    );
+}
+
+#[test]
+fn csv_dialects_gzip_and_type_guessing_off() {
+    let server = Colibri::start();
+    let gzipped = support::gzip(b"a|b\n1|x\n2|y\n");
+    let reply = server.post_file(
+        "/v0/datasources?name=piped",
+        "csv",
+        "piped.csv.gz",
+        &gzipped,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        column_attributes(&reply.json()["datasource"], &["name", "type"]),
+        [["a", "Int16"], ["b", "String"]].map(|c| c.map(String::from).to_vec())
+    );
+    assert_eq!(server.count("piped"), 2);
+
+    let reply = server.post(
+        "/v0/datasources?name=texts&type_guessing=false&dialect_delimiter=%3B&dialect_new_line=%5Cr",
+        b"n;when\r1;2024-01-01\r2;2024-01-02\r",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        column_attributes(&reply.json()["datasource"], &["name", "type"]),
+        [["n", "String"], ["when", "String"]].map(|c| c.map(String::from).to_vec())
+    );
+    assert_eq!(server.count("texts"), 2);
+
+    let reply = server.post(
+        "/v0/datasources?name=bad&dialect_delimiter=%3B%3B",
+        b"a;b\n",
+    );
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert!(reply.error_message().contains("dialect_delimiter"));
+    assert_eq!(server.get("/v0/datasources/bad").status, 404);
 }

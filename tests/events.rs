@@ -180,7 +180,7 @@ fn rows_that_do_not_fit_go_to_quarantine() {
         cap["c__error"][0]
             .as_str()
             .unwrap()
-            .contains("missing value for non-nullable column 'store_id'")
+            .contains("column 'store_id': missing value for a non-nullable column")
     );
     let meta = &quarantine["meta"];
     assert_eq!(meta[0]["type"], "Nullable(String)");

@@ -218,6 +218,28 @@ impl Colibri {
             .unwrap()
     }
 
+    /// POST as the admin of a `multipart/form-data` body with one file part, as `curl -F
+    /// part=@filename` sends it.
+    pub fn post_file(&self, path: &str, part: &str, filename: &str, file: &[u8]) -> Reply {
+        let boundary = "------------------------colibri0123456789";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; \
+             filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.request(
+            "POST",
+            path,
+            Some(ADMIN_TOKEN),
+            &[("content-type", &content_type)],
+            &body,
+        )
+        .unwrap()
+    }
+
     /// Runs SQL as the admin and returns the JSON answer.
     pub fn sql(&self, sql: &str) -> serde_json::Value {
         let reply = self.post("/v0/sql", sql.as_bytes());

@@ -1,11 +1,14 @@
 //! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1;
-//! create one from a schema, empty or with an NDJSON body, and append NDJSON bodies
-//! (`POST`). CSV and Parquet data, multipart files, URL imports, `replace` and the management
-//! calls (alter, truncate, delete, rename, drop) are not built yet and answer 501 or 405.
+//! create one from a schema or a CSV file (guessing its schema), empty or with data, and
+//! append CSV and NDJSON files, sent as a multipart part or as the body (`POST`). Parquet
+//! data, URL imports, `replace` and the management calls (alter, truncate, delete, rename,
+//! drop) are not built yet and answer 501 or 405.
 
 use colibri_guest::types::{self, Datasource};
 use colibri_guest::{ApiError, Params, catalog, header, json, respond};
-use colibri_ingest::{Line, convert, parse_events, read_body};
+use colibri_ingest::csv_input::{self, Dialect};
+use colibri_ingest::upload::receive;
+use colibri_ingest::{Line, convert, infer, parse_events};
 use colibri_types::schema::parse_schema;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
@@ -60,35 +63,44 @@ const ENGINES_NOT_BUILT: [&str; 6] = [
 /// Largest raw (non-multipart) body of an import (LIM-4).
 const MAX_RAW_BODY_BYTES: usize = 8 * 1024 * 1024;
 
-/// `POST /v0/datasources`. Built so far: `mode=create` with a `schema` (an empty data source,
-/// or one filled from an NDJSON body) and `mode=append` of an NDJSON body (DS-M1, DS-M3,
-/// DS-M5, DS-R1, DS-R2). CSV and Parquet data, multipart files, URLs and `replace` answer 501.
+/// Largest multipart CSV or NDJSON file (LIM-5).
+const MAX_MULTIPART_BYTES: usize = 500 * 1024 * 1024;
+
+/// `POST /v0/datasources`. Built so far: `mode=create` (an empty data source from a
+/// `schema`, or one filled from a CSV or NDJSON file, CSV guessing its schema when none is
+/// given) and `mode=append` (DS-M1, DS-M3, DS-M5, DS-R1, DS-R2), the file being a multipart
+/// part or the raw body. Parquet, URLs and `replace` answer 501.
 fn import(request: &Request) -> Result<Response, ApiError> {
     let mut params = Params::of(request);
     let content_type = header(request, "content-type").unwrap_or_default();
     let form = content_type.starts_with("application/x-www-form-urlencoded")
         && holds_parameters(request.body());
-    if form {
+    let upload = if form {
         params.merge_form(request.body());
-    }
+        None
+    } else {
+        let received = receive(request, MAX_RAW_BODY_BYTES, MAX_MULTIPART_BYTES)?;
+        for (name, value) in received.fields {
+            params.insert(&name, value);
+        }
+        received.upload
+    };
     let mode = params.get("mode").unwrap_or("create");
     if !matches!(mode, "create" | "append" | "replace") {
         return Err(ApiError::bad_request(format!(
             "Invalid mode '{mode}': use create, append or replace"
         )));
     }
-    let format = format_of(&params)?;
-    if mode == "replace" || params.get("url").is_some() || content_type.starts_with("multipart/") {
-        return Err(not_built("replace, URL imports and multipart files"));
-    }
-    let events = if form || request.body().is_empty() {
-        None
-    } else if format == "ndjson" {
-        let body = read_body(request, MAX_RAW_BODY_BYTES)?;
-        Some(parse_events(&body, false)?)
-    } else {
-        return Err(not_built(&format!("{format} data")));
+    let format = match params.get("format") {
+        Some(format) => format_of(format)?,
+        None => upload
+            .as_ref()
+            .and_then(|u| u.format_hint())
+            .unwrap_or("csv"),
     };
+    if mode == "replace" || params.get("url").is_some() {
+        return Err(not_built("replace and URL imports"));
+    }
     let name = params.get("name").filter(|n| !n.is_empty());
     let existing = match (mode, name) {
         ("append", Some(name)) => catalog::get_datasource(name)?,
@@ -99,22 +111,42 @@ fn import(request: &Request) -> Result<Response, ApiError> {
         }
         _ => None,
     };
-    let datasource = match existing {
-        Some(datasource) => datasource,
-        None => create(&params, name, format, events.is_some())?,
-    };
-    let Some(events) = events else {
+    let Some(upload) = upload else {
+        let datasource = match existing {
+            Some(datasource) => datasource,
+            None => create(&params, name, format, None)?,
+        };
         return Ok(json(
             200,
             &serde_json::json!({ "datasource": datasource_json(&datasource) }),
         ));
     };
-    let invalid_lines = events
+    let Rows {
+        datasource,
+        lines,
+        positions,
+    } = match format {
+        "ndjson" => {
+            let lines = parse_events(&upload.data, false)?;
+            let datasource = match existing {
+                Some(datasource) => datasource,
+                None => create(&params, name, format, None)?,
+            };
+            Rows {
+                datasource,
+                lines,
+                positions: Vec::new(),
+            }
+        }
+        "csv" => read_csv(&params, name, existing, &upload.data)?,
+        other => return Err(not_built(&format!("{other} data"))),
+    };
+    let invalid_lines = lines
         .iter()
         .filter(|line| matches!(line, Line::Invalid(..)))
         .count() as u64;
     let import_id = uuid::Uuid::new_v4().to_string();
-    let converted = convert::convert(&datasource.columns, &events, Some(&import_id))?;
+    let converted = convert::convert(&datasource.columns, &lines, &positions, Some(&import_id))?;
     let (successful_rows, quarantined) = colibri_ingest::append(&datasource.name, converted, true)?;
     let quarantine_rows = quarantined - invalid_lines;
     let error = if quarantined > 0 {
@@ -140,6 +172,76 @@ fn import(request: &Request) -> Result<Response, ApiError> {
         }),
     ))
 }
+
+/// The rows of a file and the data source they go to; for CSV, each column's position in
+/// a record.
+struct Rows {
+    datasource: Datasource,
+    lines: Vec<Line>,
+    positions: Vec<Option<usize>>,
+}
+
+/// Reads a CSV file for `existing` or for a data source it creates: the dialect (DS-C2..C4),
+/// the header (DS-C5, DS-C7), the schema guessed when none is given (DS-M3, DS-T*), and the
+/// records as lines with each column's position in them.
+fn read_csv(
+    params: &Params,
+    name: Option<&str>,
+    existing: Option<Datasource>,
+    data: &[u8],
+) -> Result<Rows, ApiError> {
+    let dialect = Dialect::new(
+        params.get("dialect_delimiter"),
+        params.get("dialect_new_line"),
+        params.get("dialect_escapechar"),
+        &data[..data.len().min(DIALECT_SAMPLE_BYTES)],
+    )?;
+    let records = csv_input::read_records(&dialect, data);
+    let first = records.first().and_then(|r| r.as_ref().ok());
+    let guess_schema =
+        existing.is_none() && params.get("schema").is_none_or(|s| s.trim().is_empty());
+    let (datasource, positions, header) = if guess_schema {
+        let sample: Vec<csv::StringRecord> = records
+            .iter()
+            .take(GUESS_SAMPLE_RECORDS)
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect();
+        let header = csv_input::is_header(&sample);
+        let fields = sample.first().map_or(0, |r| r.len());
+        let names = csv_input::column_names(header.then(|| &sample[0]), fields);
+        let type_guessing = params.flag("type_guessing")?.unwrap_or(true);
+        let columns =
+            infer::infer_csv_columns(&names, &sample[usize::from(header)..], type_guessing);
+        if columns.is_empty() {
+            return Err(ApiError::bad_request("The CSV file holds no records"));
+        }
+        let datasource = create(params, name, "csv", Some(columns))?;
+        (datasource, (0..fields).map(Some).collect(), header)
+    } else {
+        let datasource = match existing {
+            Some(datasource) => datasource,
+            None => create(params, name, "csv", None)?,
+        };
+        let (positions, header) = csv_input::map_columns(&datasource.columns, first);
+        (datasource, positions, header)
+    };
+    let fields = match (header, records.first()) {
+        (true, Some(Ok(header))) => header.len(),
+        _ => datasource.columns.len(),
+    };
+    let lines = csv_input::lines(records.into_iter().skip(usize::from(header)), fields);
+    Ok(Rows {
+        datasource,
+        lines,
+        positions,
+    })
+}
+
+/// Bytes looked at to detect a CSV file's delimiter.
+const DIALECT_SAMPLE_BYTES: usize = 64 * 1024;
+
+/// Records sampled to guess a CSV file's header and column types (DS-T1).
+const GUESS_SAMPLE_RECORDS: usize = 10_000;
 
 /// The parameters of `POST /v0/datasources` (DS-2), besides `engine_*` and `dialect_*`.
 const PARAMETERS: [&str; 11] = [
@@ -176,8 +278,8 @@ fn not_built(what: &str) -> ApiError {
 }
 
 /// The `format` parameter (DS-2), `json` and `jsonl` being NDJSON.
-fn format_of(params: &Params) -> Result<&'static str, ApiError> {
-    match params.get("format").unwrap_or("csv") {
+fn format_of(format: &str) -> Result<&'static str, ApiError> {
+    match format {
         "csv" => Ok("csv"),
         "ndjson" | "json" | "jsonl" => Ok("ndjson"),
         "parquet" => Ok("parquet"),
@@ -187,27 +289,25 @@ fn format_of(params: &Params) -> Result<&'static str, ApiError> {
     }
 }
 
-/// Creates the data source of an import from its `schema` and `engine` (DS-M3, DS-E1).
+/// Creates the data source of an import from its `schema` or the columns guessed from a CSV
+/// file, and its `engine` (DS-M3, DS-E1).
 fn create(
     params: &Params,
     name: Option<&str>,
     format: &str,
-    has_data: bool,
+    guessed: Option<Vec<types::Column>>,
 ) -> Result<Datasource, ApiError> {
-    let Some(schema) = params.get("schema").filter(|s| !s.trim().is_empty()) else {
-        return Err(if has_data && format == "csv" {
-            not_built("CSV data without a schema (type guessing)")
-        } else {
-            ApiError::bad_request(format!(
-                "A schema is needed to create {}: pass `schema` (the Analyze API suggests one)",
-                if has_data {
-                    format!("a Data Source from {format} data")
-                } else {
-                    "an empty Data Source".to_string()
-                }
-            ))
-        });
-    };
+    let schema = params.get("schema").filter(|s| !s.trim().is_empty());
+    if schema.is_none() && guessed.is_none() {
+        return Err(ApiError::bad_request(format!(
+            "A schema is needed to create {}: pass `schema` (the Analyze API suggests one)",
+            if format == "csv" {
+                "an empty Data Source".to_string()
+            } else {
+                format!("a Data Source from {format} data")
+            }
+        )));
+    }
     match params.get("engine").unwrap_or("MergeTree") {
         "MergeTree" => {}
         engine if ENGINES_NOT_BUILT.contains(&engine) => {
@@ -223,16 +323,19 @@ fn create(
             )));
         }
     }
-    let columns = parse_schema(schema)
-        .map_err(|e| ApiError::bad_request(e.to_string()))?
-        .into_iter()
-        .map(|c| types::Column {
-            name: c.name,
-            type_: c.type_name,
-            jsonpath: c.jsonpath,
-            default_value: c.default_value,
-        })
-        .collect::<Vec<_>>();
+    let columns = match (schema, guessed) {
+        (Some(schema), _) => parse_schema(schema)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?
+            .into_iter()
+            .map(|c| types::Column {
+                name: c.name,
+                type_: c.type_name,
+                jsonpath: c.jsonpath,
+                default_value: c.default_value,
+            })
+            .collect::<Vec<_>>(),
+        (None, guessed) => guessed.unwrap_or_default(),
+    };
     let name = name.map(str::to_string).unwrap_or_else(generated_name);
     Ok(catalog::create_datasource(&name, format, &columns)?)
 }

@@ -41,7 +41,7 @@ fn ingest(request: &Request) -> Result<Response, ApiError> {
         // A hint for the user (EV-9): failing to note it must not fail the ingestion.
         let _ = catalog::record_new_columns(&datasource.name, &new_columns);
     }
-    let converted = convert::convert(&datasource.columns, &events, None)?;
+    let converted = convert::convert(&datasource.columns, &events, &[], None)?;
     let (successful_rows, quarantined_rows) =
         colibri_ingest::append(&datasource.name, converted, wait)?;
     Ok(json(

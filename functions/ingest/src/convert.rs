@@ -1,6 +1,9 @@
-//! Events to rows: each column's value is found by its JSONPath and converted strictly to its
-//! ClickHouse type (DS-J5: a JSON string is not a number). A row with any value that does
-//! not fit goes to quarantine with the raw values and the reasons (DS-Q2, DS-Q8).
+//! Events and CSV records to rows. An event's value for a column is found by the column's
+//! JSONPath and converted strictly to its ClickHouse type (DS-J5: a JSON string is not a
+//! number); a CSV record's value is the text at the column's position, read as ClickHouse
+//! reads CSV (DS-C8: empty is NULL, the DEFAULT or the type's zero; `\N` is NULL). A row
+//! with any value that does not fit goes to quarantine with the raw values and the reasons
+//! (DS-Q2, DS-Q8).
 
 use std::sync::Arc;
 
@@ -60,6 +63,8 @@ struct Target {
     name: String,
     ty: ChType,
     path: Vec<Step>,
+    /// The position of the column's value in a CSV record; `None` when the file lacks it.
+    field: Option<usize>,
     default: Option<Value>,
 }
 
@@ -67,6 +72,36 @@ impl Target {
     /// The column's non-null value in `event`, if any.
     fn found<'a>(&self, event: &'a Value) -> Option<std::borrow::Cow<'a, Value>> {
         jsonpath::extract(event, &self.path).filter(|v| !v.is_null())
+    }
+
+    /// The column's text in a CSV record; a column the file lacks reads as empty.
+    fn text<'a>(&self, record: &'a csv::StringRecord) -> &'a str {
+        self.field.and_then(|i| record.get(i)).unwrap_or("")
+    }
+
+    /// The raw value of this column in a row, as kept in quarantine.
+    fn raw(&self, line: &Line) -> Option<String> {
+        match line {
+            Line::Event(event) => self.found(event).as_deref().map(raw_text),
+            Line::Fields(record) => self.field.and_then(|i| record.get(i)).map(str::to_string),
+            Line::Invalid(..) => None,
+        }
+    }
+
+    /// Converts this column's value of an event or record, or says why it does not fit.
+    fn convert(&self, line: &Line) -> Result<Cell, String> {
+        match line {
+            Line::Event(event) => match (self.found(event).as_deref(), &self.default) {
+                (Some(value), _) => convert_value(value, &self.ty),
+                (None, Some(default)) => convert_value(default, &self.ty),
+                (None, None) if self.ty.is_nullable() => Ok(Cell::Null),
+                (None, None) => Err("missing value for a non-nullable column".to_string()),
+            },
+            Line::Fields(record) => {
+                convert_text(self.text(record), &self.ty, self.default.as_ref())
+            }
+            Line::Invalid(..) => Ok(Cell::Null),
+        }
     }
 }
 
@@ -200,6 +235,72 @@ fn convert_value(value: &Value, ty: &ChType) -> Result<Cell, String> {
         other => Err(format!(
             "columns of type {other} cannot be filled from events yet"
         )),
+    }
+}
+
+/// Converts the text of a CSV field to a cell of `ty` (DS-C8): `\N` is NULL, an empty field
+/// is NULL in a Nullable column and otherwise the column's DEFAULT or the type's zero value.
+fn convert_text(text: &str, ty: &ChType, default: Option<&Value>) -> Result<Cell, String> {
+    if text == "\\N" || text.is_empty() {
+        return match default {
+            _ if ty.is_nullable() => Ok(Cell::Null),
+            Some(default) => convert_value(default, ty),
+            None if text.is_empty() => Ok(zero(ty)),
+            None => Err(format!("NULL (\\N) for non-nullable type {ty}")),
+        };
+    }
+    let mismatch = |expected: &str| format!("value '{text}' of type {ty}: expected {expected}");
+    match ty {
+        ChType::Nullable(inner) | ChType::LowCardinality(inner) => {
+            convert_text(text, inner, default)
+        }
+        ty if integer_range(ty).is_some() => {
+            let (min, max) = integer_range(ty).expect("checked");
+            let n: i128 = text.trim().parse().map_err(|_| mismatch("an integer"))?;
+            if n < min || n > max {
+                return Err(format!("value {n} is out of range for {ty}"));
+            }
+            Ok(Cell::Int(n))
+        }
+        ChType::Float32 | ChType::Float64 => text
+            .trim()
+            .parse()
+            .map(Cell::Float)
+            .map_err(|_| mismatch("a number")),
+        ChType::Bool => match text.trim() {
+            "1" => Ok(Cell::Bool(true)),
+            "0" => Ok(Cell::Bool(false)),
+            t if t.eq_ignore_ascii_case("true") => Ok(Cell::Bool(true)),
+            t if t.eq_ignore_ascii_case("false") => Ok(Cell::Bool(false)),
+            _ => Err(mismatch("true or false")),
+        },
+        ChType::DateTime(_) | ChType::DateTime64(..) | ChType::Decimal { .. }
+            if text.trim().parse::<f64>().is_ok() =>
+        {
+            let number = serde_json::from_str(text.trim()).map_err(|_| mismatch("a number"))?;
+            convert_value(&number, ty)
+        }
+        ChType::Array(_) => {
+            let items: Value = serde_json::from_str(text)
+                .or_else(|_| serde_json::from_str(&text.replace('\'', "\"")))
+                .map_err(|_| mismatch("an array like [1,2] or ['a','b']"))?;
+            convert_value(&items, ty)
+        }
+        _ => convert_value(&Value::String(text.to_string()), ty),
+    }
+}
+
+/// The value an empty CSV field takes in a non-Nullable column without DEFAULT.
+fn zero(ty: &ChType) -> Cell {
+    match ty.base() {
+        ty if integer_range(ty).is_some() => Cell::Int(0),
+        ChType::Float32 | ChType::Float64 => Cell::Float(0.0),
+        ChType::Bool => Cell::Bool(false),
+        ChType::Date | ChType::Date32 => Cell::Date(0),
+        ChType::DateTime(_) | ChType::DateTime64(..) => Cell::Instant(0),
+        ChType::Decimal { .. } => Cell::Decimal(0),
+        ChType::Array(_) => Cell::List(Vec::new()),
+        _ => Cell::Text(String::new()),
     }
 }
 
@@ -377,16 +478,19 @@ fn batch(schema: Arc<Schema>, columns: Vec<ArrayRef>) -> Result<RecordBatch, Api
         .map_err(|e| ApiError::new(500, format!("building rows: {e}")))
 }
 
-/// Converts events for a data source with `columns`; quarantined rows carry `import_id` in
+/// Converts events or CSV records for a data source with `columns`. `positions` says where
+/// each column is in a CSV record (empty for events). Quarantined rows carry `import_id` in
 /// `c__import_id` (imports through the Data Sources API have one, events do not).
 pub fn convert(
     columns: &[Column],
-    events: &[Line],
+    lines: &[Line],
+    positions: &[Option<usize>],
     import_id: Option<&str>,
 ) -> Result<Converted, ApiError> {
     let targets = columns
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             Ok(Target {
                 name: c.name.clone(),
                 ty: c
@@ -394,6 +498,7 @@ pub fn convert(
                     .parse()
                     .map_err(|e| ApiError::new(500, format!("{e}")))?,
                 path: jsonpath::parse(c.jsonpath.as_deref().unwrap_or(&format!("$.{}", c.name))),
+                field: positions.get(i).copied().flatten(),
                 default: c.default_value.as_deref().and_then(default_value),
             })
         })
@@ -401,7 +506,7 @@ pub fn convert(
 
     let mut good: Vec<Vec<Cell>> = Vec::new();
     let mut bad: Vec<QuarantinedRow> = Vec::new();
-    for line in events {
+    for line in lines {
         match line {
             Line::Invalid(text, reason) => bad.push(QuarantinedRow {
                 raw: vec![None; targets.len()],
@@ -411,27 +516,12 @@ pub fn convert(
                     text.chars().take(200).collect::<String>()
                 )],
             }),
-            Line::Event(event) => {
+            line => {
                 let mut cells = Vec::with_capacity(targets.len());
                 let mut failed_columns = Vec::new();
                 let mut errors = Vec::new();
                 for target in &targets {
-                    let found = target.found(event);
-                    let value = match (found.as_deref(), &target.default) {
-                        (Some(v), _) => v,
-                        (None, Some(default)) => default,
-                        (None, None) if target.ty.is_nullable() => &Value::Null,
-                        (None, None) => {
-                            failed_columns.push(target.name.clone());
-                            errors.push(format!(
-                                "missing value for non-nullable column '{}'",
-                                target.name
-                            ));
-                            cells.push(Cell::Null);
-                            continue;
-                        }
-                    };
-                    match convert_value(value, &target.ty) {
+                    match target.convert(line) {
                         Ok(cell) => cells.push(cell),
                         Err(reason) => {
                             failed_columns.push(target.name.clone());
@@ -444,10 +534,7 @@ pub fn convert(
                     good.push(cells);
                 } else {
                     // The raw values are only kept for rows that go to quarantine.
-                    let raw = targets
-                        .iter()
-                        .map(|target| target.found(event).as_deref().map(raw_text))
-                        .collect();
+                    let raw = targets.iter().map(|target| target.raw(line)).collect();
                     bad.push(QuarantinedRow {
                         raw,
                         columns: failed_columns,

@@ -321,6 +321,62 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
     columns.into_iter().map(|(_, column)| column).collect()
 }
 
+/// The value a CSV field stands for when guessing types (DS-T3 on text): empty and `\N` are
+/// null, `true`/`false` booleans, text that parses as a number a number, the rest a string.
+fn csv_value(text: &str) -> Value {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed == "\\N" {
+        return Value::Null;
+    }
+    if trimmed.eq_ignore_ascii_case("true") || trimmed.eq_ignore_ascii_case("false") {
+        return Value::Bool(trimmed.eq_ignore_ascii_case("true"));
+    }
+    let looks_numeric = trimmed
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+    if looks_numeric && let Ok(number) = serde_json::from_str::<serde_json::Number>(trimmed) {
+        return Value::Number(number);
+    }
+    Value::String(text.to_string())
+}
+
+/// The guessed columns of a CSV file, in the file's order, named `names`; with
+/// `type_guessing` off every column is `String` (DS-T3, DS-T5).
+pub fn infer_csv_columns(
+    names: &[String],
+    records: &[csv::StringRecord],
+    type_guessing: bool,
+) -> Vec<Column> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut kinds = Kinds::default();
+            let mut nulls = 0;
+            for record in records.iter().take(SAMPLE_SIZE) {
+                let value = csv_value(record.get(i).unwrap_or(""));
+                nulls += usize::from(value.is_null());
+                kinds.observe(&value);
+            }
+            let type_name = if !type_guessing {
+                "String".to_string()
+            } else if nulls == records.len().min(SAMPLE_SIZE) {
+                nullable("String")
+            } else if nulls > 0 {
+                nullable(&kinds.clickhouse_type())
+            } else {
+                kinds.clickhouse_type()
+            };
+            Column {
+                name: name.clone(),
+                type_: type_name,
+                jsonpath: None,
+                default_value: None,
+            }
+        })
+        .collect()
+}
+
 /// Events with unknown fields whose types are guessed per request (EV-9).
 const NEW_COLUMNS_SAMPLE: usize = 1_000;
 

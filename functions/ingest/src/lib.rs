@@ -1,12 +1,15 @@
 //! What the guests that take rows in share: reading a (gzipped) body, splitting NDJSON into
-//! events, guessing a schema from events (`infer`), converting events to Arrow rows by the
-//! JSONPaths of a data source's columns (`convert`, quarantining what does not fit), and
-//! appending both through the host's storage capability.
+//! events, reading CSV records (`csv_input`), guessing a schema from events or records
+//! (`infer`), converting them to Arrow rows by the JSONPaths or positions of a data source's
+//! columns (`convert`, quarantining what does not fit), and appending both through the
+//! host's storage capability.
 
 pub mod convert;
+pub mod csv_input;
 pub mod infer;
 mod jsonpath;
 mod temporal;
+pub mod upload;
 
 use std::io::Read;
 
@@ -40,9 +43,10 @@ pub fn read_body(request: &Request, max_bytes: usize) -> Result<Vec<u8>, ApiErro
     Ok(decoded)
 }
 
-/// One line of the body: an event, or the reason it is not one.
+/// One line of the body: an event, a CSV record, or the text and the reason it is neither.
 pub enum Line {
     Event(serde_json::Value),
+    Fields(csv::StringRecord),
     Invalid(String, String),
 }
 
@@ -101,7 +105,7 @@ pub fn parse_events(body: &[u8], single_document: bool) -> Result<Vec<Line>, Api
 pub fn sample(events: &[Line]) -> impl Iterator<Item = &serde_json::Value> {
     events.iter().filter_map(|line| match line {
         Line::Event(value) => Some(value),
-        Line::Invalid(..) => None,
+        Line::Fields(_) | Line::Invalid(..) => None,
     })
 }
 

@@ -1,0 +1,299 @@
+//! CSV files (DS-C*): the dialect (delimiter, record separator, escape character, given or
+//! detected), records read leniently with the `csv` crate (RFC 4180 quotes, embedded new
+//! lines; a record with the wrong number of fields is an invalid line, never a failed
+//! import), whether the first record is a header, and how the file's fields map to a data
+//! source's columns (by header name in any order, else by position).
+
+use colibri_guest::ApiError;
+use colibri_guest::types::Column;
+
+use crate::Line;
+
+/// How the fields and records of a CSV file are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    pub delimiter: u8,
+    /// `None`: `\r\n`, `\n` and `\r` all end a record (RFC 4180 and its common variants).
+    pub new_line: Option<u8>,
+    pub escape: Option<u8>,
+}
+
+/// Delimiters tried when the request names none (DS-C2), in order of preference on a tie.
+const DELIMITER_CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Records looked at to detect the delimiter.
+const DETECTION_RECORDS: usize = 100;
+
+impl Dialect {
+    /// The dialect from `dialect_delimiter`, `dialect_new_line` and `dialect_escapechar`, the
+    /// delimiter detected on `sample` when not given (DS-C2, DS-C3, DS-C4).
+    pub fn new(
+        delimiter: Option<&str>,
+        new_line: Option<&str>,
+        escape: Option<&str>,
+        sample: &[u8],
+    ) -> Result<Dialect, ApiError> {
+        let new_line = match new_line.filter(|n| !n.is_empty()) {
+            None => None,
+            Some("\\n" | "\n" | "\\r\\n" | "\r\n") => None,
+            Some("\\r" | "\r") => Some(b'\r'),
+            Some(other) => Some(single_byte("dialect_new_line", other)?),
+        };
+        let escape = match escape.filter(|e| !e.is_empty()) {
+            None => None,
+            Some(e) => Some(single_byte("dialect_escapechar", e)?),
+        };
+        let delimiter = match delimiter.filter(|d| !d.is_empty()) {
+            Some("\\t") => b'\t',
+            Some(d) => single_byte("dialect_delimiter", d)?,
+            None => detect_delimiter(sample, new_line, escape),
+        };
+        Ok(Dialect {
+            delimiter,
+            new_line,
+            escape,
+        })
+    }
+
+    /// A reader of records in this dialect: no header handling (the caller decides) and any
+    /// number of fields per record (the caller counts them).
+    pub fn reader<R: std::io::Read>(&self, input: R) -> csv::Reader<R> {
+        let mut builder = csv::ReaderBuilder::new();
+        builder
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .escape(self.escape)
+            .terminator(match self.new_line {
+                Some(byte) => csv::Terminator::Any(byte),
+                None => csv::Terminator::CRLF,
+            });
+        builder.from_reader(input)
+    }
+
+    /// How ClickHouse and Tinybird name a delimiter in the `dialect` of an analysis.
+    pub fn delimiter_text(&self) -> String {
+        char::from(self.delimiter).to_string()
+    }
+}
+
+fn single_byte(parameter: &str, value: &str) -> Result<u8, ApiError> {
+    match value.as_bytes() {
+        [byte] if byte.is_ascii() => Ok(*byte),
+        _ => Err(ApiError::bad_request(format!(
+            "Invalid {parameter} '{value}': it must be a single ASCII character"
+        ))),
+    }
+}
+
+/// The candidate whose field count is the same on most of the first records, and more than
+/// one; `,` when none splits the records.
+fn detect_delimiter(sample: &[u8], new_line: Option<u8>, escape: Option<u8>) -> u8 {
+    let mut best = (b',', 0usize);
+    for candidate in DELIMITER_CANDIDATES {
+        let dialect = Dialect {
+            delimiter: candidate,
+            new_line,
+            escape,
+        };
+        let counts: Vec<usize> = dialect
+            .reader(sample)
+            .records()
+            .take(DETECTION_RECORDS)
+            .filter_map(Result::ok)
+            .map(|record| record.len())
+            .collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        let consistent = counts.iter().filter(|&&count| count == first).count();
+        if first > 1 && consistent > best.1 {
+            best = (candidate, consistent);
+        }
+    }
+    best.0
+}
+
+/// Reads every record of `input`; a record that cannot be read (bad UTF-8, a broken quote at
+/// the end) is an invalid line and reading goes on.
+pub fn read_records(dialect: &Dialect, input: &[u8]) -> Vec<Result<csv::StringRecord, String>> {
+    let mut reader = dialect.reader(input);
+    let mut records = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => records.push(Ok(record.clone())),
+            Ok(false) => break,
+            Err(error) => {
+                let recoverable = matches!(error.kind(), csv::ErrorKind::Utf8 { .. });
+                records.push(Err(format!("the line cannot be read as CSV: {error}")));
+                if !recoverable {
+                    break;
+                }
+            }
+        }
+    }
+    records
+}
+
+/// A column name from a header value (DS-C6): characters outside `[A-Za-z0-9_]` become `_`, a
+/// leading digit gets a `_` before it.
+pub fn normalize_name(value: &str) -> String {
+    let mut name: String = value
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    name
+}
+
+/// Column names for a header (normalised, `_1`, `_2`... on duplicates) or, without one,
+/// `column_00`, `column_01`... (DS-C5, DS-C6).
+pub fn column_names(header: Option<&csv::StringRecord>, fields: usize) -> Vec<String> {
+    let Some(header) = header else {
+        return (0..fields).map(|i| format!("column_{i:02}")).collect();
+    };
+    let mut names: Vec<String> = Vec::with_capacity(header.len());
+    for value in header {
+        let base = normalize_name(value);
+        let mut name = base.clone();
+        let mut suffix = 0;
+        while names.contains(&name) {
+            suffix += 1;
+            name = format!("{base}_{suffix}");
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// What a CSV value looks like when guessing: text that reads as a number, a boolean or a
+/// date is not a header value.
+fn is_plain_text(value: &str) -> bool {
+    let value = value.trim();
+    !value.is_empty()
+        && value.parse::<f64>().is_err()
+        && !value.eq_ignore_ascii_case("true")
+        && !value.eq_ignore_ascii_case("false")
+        && crate::temporal::parse(value).is_none()
+}
+
+/// Whether the first record of a file is a header, for a file that creates its data source
+/// (DS-C5): every value is non-empty text that is not a number or a date, and either some
+/// column below it holds numbers, booleans or dates, or its values are distinct and differ
+/// from the second record's.
+pub fn is_header(records: &[csv::StringRecord]) -> bool {
+    let Some(first) = records.first() else {
+        return false;
+    };
+    if !first.iter().all(is_plain_text) {
+        return false;
+    }
+    let typed_below = (0..first.len()).any(|i| {
+        records[1..]
+            .iter()
+            .filter_map(|record| record.get(i))
+            .any(|value| !value.trim().is_empty() && !is_plain_text(value))
+    });
+    let mut distinct: Vec<&str> = first.iter().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let differs_from_second = records
+        .get(1)
+        .is_none_or(|second| first.iter().zip(second.iter()).all(|(a, b)| a != b));
+    typed_below || (distinct.len() == first.len() && differs_from_second)
+}
+
+/// Where each column's value is in a record: by header name when the first record names every
+/// column (DS-C7; extra header fields are ignored), else by position. Returns the positions
+/// and whether the first record is that header.
+pub fn map_columns(
+    columns: &[Column],
+    first: Option<&csv::StringRecord>,
+) -> (Vec<Option<usize>>, bool) {
+    if let Some(header) = first {
+        let names: Vec<String> = header.iter().map(normalize_name).collect();
+        let by_name: Option<Vec<Option<usize>>> = columns
+            .iter()
+            .map(|c| names.iter().position(|n| *n == c.name).map(Some))
+            .collect();
+        if let Some(positions) = by_name {
+            return (positions, true);
+        }
+    }
+    ((0..columns.len()).map(Some).collect(), false)
+}
+
+/// The records as lines for conversion: a record with a different number of fields than
+/// `fields` is an invalid line (DS-C11).
+pub fn lines(
+    records: impl Iterator<Item = Result<csv::StringRecord, String>>,
+    fields: usize,
+) -> Vec<Line> {
+    records
+        .map(|record| match record {
+            Ok(record) if record.len() == fields => Line::Fields(record),
+            Ok(record) => {
+                let text = record.iter().collect::<Vec<_>>().join(",");
+                Line::Invalid(
+                    text,
+                    format!("expected {fields} fields, found {}", record.len()),
+                )
+            }
+            Err(reason) => Line::Invalid(String::new(), reason),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &str) -> Vec<csv::StringRecord> {
+        let dialect = Dialect::new(None, None, None, text.as_bytes()).unwrap();
+        read_records(&dialect, text.as_bytes())
+            .into_iter()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn detects_the_delimiter() {
+        let detect = |text: &str| Dialect::new(None, None, None, text.as_bytes()).unwrap();
+        assert_eq!(detect("a;b;c\n1;2;3\n").delimiter, b';');
+        assert_eq!(detect("a\tb\n1\t2\n").delimiter, b'\t');
+        assert_eq!(detect("a,b\n\"x;y\",2\n").delimiter, b',');
+        assert_eq!(detect("single\nvalue\n").delimiter, b',');
+        assert!(Dialect::new(Some(";;"), None, None, b"").is_err());
+    }
+
+    #[test]
+    fn reads_quotes_and_embedded_new_lines() {
+        let rows = records("a,b\r\n\"x, \"\"y\"\"\",\"two\nlines\"\r\nlast,row");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(&rows[1][0], "x, \"y\"");
+        assert_eq!(&rows[1][1], "two\nlines");
+        assert_eq!(&rows[2][1], "row");
+    }
+
+    #[test]
+    fn tells_headers_from_data() {
+        assert!(is_header(&records("name,age\nann,31\n")));
+        assert!(is_header(&records("city,country\nParis,France\n")));
+        assert!(!is_header(&records("ann,31\nbob,40\n")));
+        assert!(!is_header(&records("Paris,France\nParis,Spain\n")));
+    }
+
+    #[test]
+    fn names_columns() {
+        let header = &records("user id,2nd,user id\n")[0];
+        assert_eq!(
+            column_names(Some(header), 3),
+            ["user_id", "_2nd", "user_id_1"]
+        );
+        assert_eq!(column_names(None, 2), ["column_00", "column_01"]);
+    }
+}
