@@ -356,3 +356,72 @@ fn csv_dialects_gzip_and_type_guessing_off() {
     assert!(reply.error_message().contains("dialect_delimiter"));
     assert_eq!(server.get("/v0/datasources/bad").status, 404);
 }
+
+#[test]
+fn truncate_empties_and_drop_removes_with_the_right_scopes() {
+    let data = temp_dir("ds-drop");
+    let dropper = create_token(&data, "dropper", &["DATASOURCES:DROP:visits"]);
+    let reader = create_token(&data, "reader", &["DATASOURCES:READ:visits"]);
+    let mut server = Colibri::start_in(&data, &[]);
+    let events = "{\"page\": \"/\", \"n\": 1}\n{\"page\": \"/a\", \"n\": 2}\n";
+    assert_eq!(server.send_events("visits", events, true).status, 200);
+    let bad = "{\"page\": \"/b\", \"n\": \"many\"}\n";
+    assert_eq!(server.send_events("visits", bad, true).status, 200);
+    assert_eq!(server.count("visits_quarantine"), 1);
+
+    // Truncate needs CREATE or DROP; it works on quarantine tables too (DS-TR2).
+    let reply = server.post_as("/v0/datasources/visits/truncate", &reader, b"");
+    assert_eq!(reply.status, 403, "{}", reply.text());
+    assert_eq!(server.count("visits"), 2);
+    let reply = server.post("/v0/datasources/visits_quarantine/truncate", b"");
+    assert_eq!(reply.status, 205, "{}", reply.text());
+    assert_eq!(server.count("visits_quarantine"), 0);
+    assert_eq!(server.count("visits"), 2);
+    let reply = server.post_as("/v0/datasources/visits/truncate", &dropper, b"");
+    assert_eq!(reply.status, 205, "{}", reply.text());
+    assert_eq!(server.count("visits"), 0);
+    // The data source still takes rows after a truncate.
+    assert_eq!(server.send_events("visits", events, true).status, 200);
+    assert_eq!(server.count("visits"), 2);
+
+    // A dry run lists what depends on it and drops nothing.
+    let reply = server
+        .request(
+            "DELETE",
+            "/v0/datasources/visits?dry_run=true",
+            Some(&dropper),
+            &[],
+            b"",
+        )
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["dependent_pipes"], serde_json::json!([]));
+    assert_eq!(server.count("visits"), 2);
+
+    let reply = server
+        .request("DELETE", "/v0/datasources/visits", Some(&reader), &[], b"")
+        .unwrap();
+    assert_eq!(reply.status, 403, "{}", reply.text());
+    let reply = server
+        .request("DELETE", "/v0/datasources/visits", Some(&dropper), &[], b"")
+        .unwrap();
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    assert_eq!(server.get("/v0/datasources/visits").status, 404);
+    assert_eq!(server.get("/v0/datasources/visits_quarantine").status, 404);
+    let reply = server
+        .request("DELETE", "/v0/datasources/visits", Some(&dropper), &[], b"")
+        .unwrap();
+    assert_eq!(reply.status, 404, "{}", reply.text());
+
+    // The name is free again, for a data source of another shape, and stays so after a restart.
+    assert_eq!(
+        server
+            .send_events("visits", "{\"other\": true}\n", true)
+            .status,
+        200
+    );
+    server.restart();
+    let columns = &server.get("/v0/datasources/visits").json()["columns"];
+    assert_eq!(columns.as_array().unwrap().len(), 1, "{columns}");
+    assert_eq!(server.count("visits"), 1);
+}

@@ -240,6 +240,11 @@ impl Colibri {
         .unwrap()
     }
 
+    /// The server's base URL, `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
     /// Runs SQL as the admin and returns the JSON answer.
     pub fn sql(&self, sql: &str) -> serde_json::Value {
         let reply = self.post("/v0/sql", sql.as_bytes());
@@ -314,4 +319,36 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
+}
+
+/// The `bin` folder of a Python virtual environment holding `packages` (pinned `name==version`
+/// specs), made once per target directory: tests drive the real clients with it.
+pub fn python_tools(packages: &[&str]) -> PathBuf {
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = MAKING.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-clients");
+    let bin = venv.join("bin");
+    let marker = venv.join(format!(
+        "installed-{}",
+        packages.join("+").replace(['=', '<', '>'], "_")
+    ));
+    if marker.exists() {
+        return bin;
+    }
+    let run = |program: &Path, args: &[&str]| {
+        let status = Command::new(program)
+            .args(args)
+            .status()
+            .unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
+        assert!(status.success(), "{} {args:?} failed", program.display());
+    };
+    run(
+        Path::new("python3"),
+        &["-m", "venv", venv.to_str().unwrap()],
+    );
+    let mut install = vec!["-m", "pip", "install", "--quiet"];
+    install.extend(packages);
+    run(&bin.join("python"), &install);
+    std::fs::write(&marker, b"").unwrap();
+    bin
 }

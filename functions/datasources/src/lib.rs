@@ -5,7 +5,7 @@
 //! drop) are not built yet and answer 501 or 405.
 
 use colibri_guest::types::{self, Datasource};
-use colibri_guest::{ApiError, Params, catalog, header, json, respond};
+use colibri_guest::{ApiError, Params, catalog, header, json, respond, storage};
 use colibri_ingest::csv_input::{self, Dialect};
 use colibri_ingest::upload::receive;
 use colibri_ingest::{Line, convert, infer, parse_events};
@@ -43,11 +43,35 @@ fn route(request: &Request) -> Result<Response, ApiError> {
         }
         (Method::Get, _) => Err(ApiError::new(404, format!("Not found: {}", request.path()))),
         (Method::Post, "") => import(request),
+        (Method::Post, path) if path.ends_with("/truncate") => {
+            let name = path.trim_end_matches("/truncate");
+            storage::truncate(name)?;
+            Ok(Response::builder().status(205).body(Vec::new()).build())
+        }
+        (Method::Delete, name) if !name.contains('/') => drop_datasource(name, &params),
         (method, _) => Err(ApiError::new(
             405,
             format!("{method} is not supported on {} yet", request.path()),
         )),
     }
+}
+
+/// `DELETE /v0/datasources/{name}` (DS-X*): with `dry_run=true` the dependencies that would
+/// stop the drop (none can exist until pipes do), else the drop itself.
+fn drop_datasource(name: &str, params: &Params) -> Result<Response, ApiError> {
+    let datasource = catalog::get_datasource(name)?
+        .ok_or_else(|| ApiError::new(404, format!("Data Source '{name}' does not exist")))?;
+    if params.flag("dry_run")?.unwrap_or(false) {
+        return Ok(json(
+            200,
+            &serde_json::json!({
+                "dependent_pipes": [],
+                "dependencies": { "pipes": [], "materializations": [] },
+            }),
+        ));
+    }
+    catalog::drop_datasource(&datasource.id)?;
+    Ok(Response::builder().status(204).body(Vec::new()).build())
 }
 
 /// Engines of DS-E1 that Colibri does not store yet (MergeTree is the one it has).
@@ -244,8 +268,9 @@ const DIALECT_SAMPLE_BYTES: usize = 64 * 1024;
 const GUESS_SAMPLE_RECORDS: usize = 10_000;
 
 /// The parameters of `POST /v0/datasources` (DS-2), besides `engine_*` and `dialect_*`.
-const PARAMETERS: [&str; 11] = [
+const PARAMETERS: [&str; 12] = [
     "mode",
+    "description",
     "name",
     "url",
     "format",
@@ -259,15 +284,20 @@ const PARAMETERS: [&str; 11] = [
 ];
 
 /// Whether a urlencoded body holds this endpoint's parameters rather than data: every key is
-/// a parameter name. (curl sends `--data-binary @file` with the form content type, so an NDJSON
-/// or CSV file arrives labelled as a form.)
+/// a plain name and one of them is a parameter of this endpoint. (curl sends `--data-binary
+/// @file` with the form content type, so an NDJSON or CSV file arrives labelled as a form;
+/// clients add parameters of their own, such as the CLI's `branch_mode`.)
 fn holds_parameters(body: &[u8]) -> bool {
-    form_urlencoded::parse(body).all(|(key, _)| {
-        PARAMETERS.contains(&key.as_ref())
+    let is_name =
+        |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let is_parameter = |key: &str| {
+        PARAMETERS.contains(&key)
             || key.starts_with("engine_")
             || key.starts_with("dialect_")
             || key.starts_with("replace_")
-    })
+    };
+    let mut pairs = form_urlencoded::parse(body);
+    pairs.clone().all(|(key, _)| is_name(&key)) && pairs.any(|(key, _)| is_parameter(&key))
 }
 
 fn not_built(what: &str) -> ApiError {
@@ -308,7 +338,8 @@ fn create(
             }
         )));
     }
-    match params.get("engine").unwrap_or("MergeTree") {
+    let engine = params.get("engine").unwrap_or("MergeTree");
+    match engine {
         "MergeTree" => {}
         engine if ENGINES_NOT_BUILT.contains(&engine) => {
             return Err(ApiError::new(
@@ -336,8 +367,19 @@ fn create(
             .collect::<Vec<_>>(),
         (None, guessed) => guessed.unwrap_or_default(),
     };
-    let name = name.map(str::to_string).unwrap_or_else(generated_name);
-    Ok(catalog::create_datasource(&name, format, &columns)?)
+    let spec = types::NewDatasource {
+        name: name.map(str::to_string).unwrap_or_else(generated_name),
+        format: format.to_string(),
+        columns,
+        engine: engine.to_string(),
+        engine_params: params
+            .pairs()
+            .filter(|(key, _)| key.starts_with("engine_"))
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect(),
+        description: params.get("description").unwrap_or_default().to_string(),
+    };
+    Ok(catalog::create_datasource(&spec)?)
 }
 
 /// The name of a data source created without one (DS-M2): `datasource_<8 hex digits>`.
@@ -362,6 +404,21 @@ fn select(object: serde_json::Value, params: &Params) -> serde_json::Value {
         ),
         other => other,
     }
+}
+
+/// The `engine` object (DS-O1): the engine, its keys and every `engine_*` parameter given.
+fn engine_json(d: &Datasource) -> serde_json::Value {
+    let mut engine = serde_json::json!({
+        "engine": d.engine,
+        "engine_sorting_key": d.sorting_key,
+        "engine_partition_key": d.partition_key,
+        "sorting_key": d.sorting_key,
+        "partition_key": d.partition_key,
+    });
+    for (key, value) in &d.engine_params {
+        engine[key] = serde_json::json!(value);
+    }
+    engine
 }
 
 fn datasource_json(d: &Datasource) -> serde_json::Value {
@@ -392,14 +449,8 @@ fn datasource_json(d: &Datasource) -> serde_json::Value {
         "project": null,
         "headers": {},
         "shared_with": [],
-        "engine": {
-            "engine": d.engine,
-            "engine_sorting_key": d.sorting_key,
-            "engine_partition_key": d.partition_key,
-            "sorting_key": d.sorting_key,
-            "partition_key": d.partition_key,
-        },
-        "description": "",
+        "engine": engine_json(d),
+        "description": d.description,
         "used_by": [],
         "type": d.format,
         "columns": columns,

@@ -65,7 +65,15 @@ fn create_from_events(
             "Cannot guess a schema: the events have no fields",
         ));
     }
-    match catalog::create_datasource(name, "ndjson", &columns) {
+    let spec = colibri_guest::types::NewDatasource {
+        name: name.to_string(),
+        format: "ndjson".to_string(),
+        columns,
+        engine: "MergeTree".to_string(),
+        engine_params: Vec::new(),
+        description: String::new(),
+    };
+    match catalog::create_datasource(&spec) {
         Ok(datasource) => Ok(datasource),
         Err(error) if error.kind == colibri_guest::types::ErrorKind::Conflict => {
             catalog::get_datasource(name)?.ok_or_else(|| {

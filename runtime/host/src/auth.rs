@@ -88,6 +88,11 @@ impl Principal {
         self.can_create() || self.scopes.contains(&Scope::DatasourcesAppend(name))
     }
 
+    pub fn can_drop(&self, catalog: &Catalog, datasource: &DataSource) -> bool {
+        let name = scoped_name(catalog, datasource);
+        self.is_admin() || self.scopes.contains(&Scope::DatasourcesDrop(name))
+    }
+
     pub fn can_read(&self, catalog: &Catalog, datasource: &DataSource) -> bool {
         let name = scoped_name(catalog, datasource);
         self.is_admin() || self.scopes.contains(&Scope::DatasourcesRead(name))
@@ -97,10 +102,12 @@ impl Principal {
     pub fn can_see(&self, catalog: &Catalog, datasource_name: &str) -> bool {
         self.can_create()
             || catalog.datasource(datasource_name).is_some_and(|d| {
-                self.can_read(catalog, &d) || self.can_append(catalog, &d)
+                self.can_read(catalog, &d)
+                    || self.can_append(catalog, &d)
+                    || self.can_drop(catalog, &d)
             })
             || self.scopes.iter().any(|s| {
-                matches!(s, Scope::DatasourcesAppend(n) | Scope::DatasourcesRead(n) if n == datasource_name)
+                matches!(s, Scope::DatasourcesAppend(n) | Scope::DatasourcesRead(n) | Scope::DatasourcesDrop(n) if n == datasource_name)
             })
     }
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use colibri_query::{QueryEngine, QueryError, Settings, TableResolver};
-use colibri_storage::{Append, DataSource, OPS_LOG_TABLE, Storage};
+use colibri_storage::{Append, DataSource, NewDataSource, OPS_LOG_TABLE, Storage};
 use datafusion::catalog::TableProvider;
 
 use crate::auth::Principal;
@@ -18,7 +18,7 @@ wasmtime::component::bindgen!({
     imports: { default: async },
 });
 
-use colibri::platform::types::{Column, Datasource, Error, ErrorKind, Workspace};
+use colibri::platform::types::{Column, Datasource, Error, ErrorKind, NewDatasource, Workspace};
 
 /// The native services shared by every request.
 pub struct Services {
@@ -112,6 +112,12 @@ impl Capabilities {
             engine: datasource.engine.clone(),
             sorting_key: datasource.sorting_key.clone(),
             partition_key: datasource.partition_key.clone(),
+            engine_params: datasource
+                .engine_params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            description: datasource.description.clone(),
             created_at: format_time(datasource.created_at),
             updated_at: format_time(datasource.updated_at),
             row_count: stats.rows,
@@ -128,12 +134,7 @@ impl Capabilities {
     /// A data source the principal may append to.
     fn appendable(&self, name: &str) -> Result<DataSource, Error> {
         let catalog = self.storage().catalog();
-        let Some(target) = catalog.datasource(name) else {
-            return Err(error(
-                ErrorKind::NotFound,
-                format!("Data Source '{name}' does not exist"),
-            ));
-        };
+        let target = self.existing(name)?;
         if !self.principal.can_append(catalog, &target) {
             return Err(error(
                 ErrorKind::Forbidden,
@@ -141,6 +142,40 @@ impl Capabilities {
             ));
         }
         Ok(target)
+    }
+
+    /// A data source that exists, or a not-found error naming it.
+    fn existing(&self, name: &str) -> Result<DataSource, Error> {
+        self.storage().catalog().datasource(name).ok_or_else(|| {
+            error(
+                ErrorKind::NotFound,
+                format!("Data Source '{name}' does not exist"),
+            )
+        })
+    }
+
+    /// Logs an operation other than an append; a failure to log does not fail it.
+    async fn log_operation(
+        &self,
+        event_type: &str,
+        datasource: &DataSource,
+        started: Instant,
+        rows: Option<u64>,
+    ) {
+        let logged = self
+            .storage()
+            .ops_log()
+            .log(
+                event_type,
+                datasource,
+                &self.request_id,
+                started.elapsed(),
+                rows,
+            )
+            .await;
+        if let Err(failure) = logged {
+            tracing::warn!(%failure, datasource = %datasource.name, "logging a {event_type} failed");
+        }
     }
 
     /// A data source the principal may read, for a name or id used in SQL.
@@ -220,19 +255,18 @@ impl colibri::platform::catalog::Host for Capabilities {
         Ok(found.map(|d| self.describe(&d)))
     }
 
-    async fn create_datasource(
-        &mut self,
-        name: String,
-        format: String,
-        columns: Vec<Column>,
-    ) -> Result<Datasource, Error> {
+    async fn create_datasource(&mut self, spec: NewDatasource) -> Result<Datasource, Error> {
         if !self.principal.can_create() {
             return Err(error(
                 ErrorKind::Forbidden,
-                format!("Creating Data Source '{name}' needs the DATASOURCES:CREATE scope"),
+                format!(
+                    "Creating Data Source '{}' needs the DATASOURCES:CREATE scope",
+                    spec.name
+                ),
             ));
         }
-        let columns = columns
+        let columns = spec
+            .columns
             .into_iter()
             .map(|c| colibri_storage::ColumnDef {
                 name: c.name,
@@ -244,17 +278,37 @@ impl colibri::platform::catalog::Host for Capabilities {
         let started = Instant::now();
         let datasource = self
             .storage()
-            .create_datasource(&name, &format, columns)
+            .create_datasource(NewDataSource {
+                name: spec.name,
+                format: spec.format,
+                columns,
+                engine: spec.engine,
+                engine_params: spec.engine_params.into_iter().collect(),
+                description: spec.description,
+            })
             .await?;
-        let logged = self
-            .storage()
-            .ops_log()
-            .log("create", &datasource, &self.request_id, started.elapsed())
+        self.log_operation("create", &datasource, started, None)
             .await;
-        if let Err(failure) = logged {
-            tracing::warn!(%failure, datasource = %name, "logging a create failed");
-        }
         Ok(self.describe(&datasource))
+    }
+
+    async fn drop_datasource(&mut self, name_or_id: String) -> Result<(), Error> {
+        let target = self.existing(&name_or_id)?;
+        if target.quarantine_of.is_some()
+            || !self.principal.can_drop(self.storage().catalog(), &target)
+        {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!(
+                    "Dropping '{}' needs the DATASOURCES:DROP:{} scope",
+                    target.name, target.name
+                ),
+            ));
+        }
+        let started = Instant::now();
+        self.storage().drop_datasource(&target).await?;
+        self.log_operation("delete", &target, started, None).await;
+        Ok(())
     }
 
     async fn record_new_columns(
@@ -314,6 +368,34 @@ impl colibri::platform::storage::Host for Capabilities {
             bytes: arrow_ipc_stream.len() as u64,
             elapsed: started.elapsed(),
         });
+        Ok(rows)
+    }
+
+    async fn truncate(&mut self, datasource: String) -> Result<u64, Error> {
+        let target = self.existing(&datasource)?;
+        let catalog = self.storage().catalog();
+        if !self.principal.can_create() && !self.principal.can_drop(catalog, &target) {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!(
+                    "Truncating '{}' needs the DATASOURCES:CREATE or DATASOURCES:DROP:{} scope",
+                    target.name, target.name
+                ),
+            ));
+        }
+        let started = Instant::now();
+        let rows = self.storage().truncate(&target).await?;
+        let owner = target
+            .quarantine_of
+            .as_deref()
+            .and_then(|id| catalog.datasource(id));
+        self.log_operation(
+            "truncate",
+            owner.as_ref().unwrap_or(&target),
+            started,
+            Some(rows),
+        )
+        .await;
         Ok(rows)
     }
 

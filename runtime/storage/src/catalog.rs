@@ -33,8 +33,19 @@ pub struct ColumnDef {
     pub default_value: Option<String>,
 }
 
-/// Columns of a data source to be created.
-pub type NewColumn = ColumnDef;
+/// A data source to be created.
+#[derive(Debug, Clone, Default)]
+pub struct NewDataSource {
+    pub name: String,
+    /// csv, ndjson or parquet.
+    pub format: String,
+    pub columns: Vec<ColumnDef>,
+    pub engine: String,
+    /// `engine_*` parameters as given; `engine_sorting_key` and `engine_partition_key` are
+    /// the keys.
+    pub engine_params: BTreeMap<String, String>,
+    pub description: String,
+}
 
 impl ColumnDef {
     pub fn ch_type(&self) -> ChType {
@@ -54,6 +65,11 @@ pub struct DataSource {
     pub engine: String,
     pub sorting_key: String,
     pub partition_key: String,
+    /// Every `engine_*` parameter given at creation.
+    #[serde(default)]
+    pub engine_params: BTreeMap<String, String>,
+    #[serde(default)]
+    pub description: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// For a quarantine table, the id of the data source it belongs to.
@@ -447,14 +463,10 @@ impl Catalog {
     }
 
     /// Creates a data source and its quarantine table; returns both.
-    pub async fn create_datasource(
-        &self,
-        name: &str,
-        format: &str,
-        columns: Vec<ColumnDef>,
-    ) -> Result<(DataSource, DataSource)> {
+    pub async fn create_datasource(&self, spec: NewDataSource) -> Result<(DataSource, DataSource)> {
+        let name = spec.name.as_str();
         validate_name(name)?;
-        validate_columns(&columns)?;
+        validate_columns(&spec.columns)?;
         if self.datasource(name).is_some() {
             return Err(Error::Conflict(format!(
                 "Data Source '{name}' already exists"
@@ -462,18 +474,21 @@ impl Catalog {
         }
         let quarantine_name = DataSource::quarantine_name(name);
         let now = Utc::now();
+        let key = |param: &str| spec.engine_params.get(param).cloned().unwrap_or_default();
         let datasource = DataSource {
             id: new_id(),
             name: name.to_string(),
-            format: format.to_string(),
-            sorting_key: String::new(),
-            partition_key: String::new(),
-            engine: "MergeTree".to_string(),
+            format: spec.format.clone(),
+            sorting_key: key("engine_sorting_key"),
+            partition_key: key("engine_partition_key"),
+            engine: spec.engine.clone(),
+            engine_params: spec.engine_params.clone(),
+            description: spec.description.clone(),
             created_at: now,
             updated_at: now,
             quarantine_of: None,
             new_columns_detected: BTreeMap::new(),
-            columns,
+            columns: spec.columns,
         };
         let quarantine = DataSource {
             id: new_id(),
@@ -506,6 +521,28 @@ impl Catalog {
             state.datasources.insert(record.id.clone(), record.clone());
         }
         Ok((datasource, quarantine))
+    }
+
+    /// Removes a data source and its quarantine table from the catalog (records first, then
+    /// the name claim, so a crash in between leaves no record without its claim); returns
+    /// the removed records.
+    pub async fn remove_datasource(&self, datasource: &DataSource) -> Result<Vec<DataSource>> {
+        let mut removed = vec![datasource.clone()];
+        removed.extend(self.datasource(&DataSource::quarantine_name(&datasource.name)));
+        for record in &removed {
+            self.store
+                .delete(&paths::datasource_record(&record.id))
+                .await?;
+        }
+        self.store
+            .delete(&paths::name_claim(&datasource.name))
+            .await?;
+        let mut state = self.state.write();
+        for record in &removed {
+            state.ids_by_name.remove(&record.name);
+            state.datasources.remove(&record.id);
+        }
+        Ok(removed)
     }
 
     /// The token whose secret is `value`.

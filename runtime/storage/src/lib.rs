@@ -19,9 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arrow::record_batch::RecordBatch;
+use futures::TryStreamExt;
+use object_store::ObjectStoreExt;
 use parking_lot::RwLock;
 
-pub use catalog::{Catalog, ColumnDef, DataSource, NewColumn, Token, Workspace};
+pub use catalog::{Catalog, ColumnDef, DataSource, NewDataSource, Token, Workspace};
 pub use location::Location;
 pub use ops_log::{Append, OPS_LOG_TABLE, OpsLog};
 pub use paths::ADMIN_TOKEN_FILE;
@@ -132,19 +134,32 @@ impl Storage {
     }
 
     /// Creates a data source and its `_quarantine` companion, with their Delta tables.
-    pub async fn create_datasource(
-        &self,
-        name: &str,
-        format: &str,
-        columns: Vec<NewColumn>,
-    ) -> Result<DataSource> {
-        let (datasource, quarantine) = self
-            .catalog
-            .create_datasource(name, format, columns)
-            .await?;
+    pub async fn create_datasource(&self, spec: NewDataSource) -> Result<DataSource> {
+        let (datasource, quarantine) = self.catalog.create_datasource(spec).await?;
         self.open_table(&datasource).await?;
         self.open_table(&quarantine).await?;
         Ok(datasource)
+    }
+
+    /// Drops a data source and its quarantine table: their catalog records, their committers,
+    /// their Delta tables and write-ahead logs.
+    pub async fn drop_datasource(&self, datasource: &DataSource) -> Result<()> {
+        for removed in self.catalog.remove_datasource(datasource).await? {
+            if let Some(table) = self.tables.write().remove(&removed.id) {
+                table.close();
+            }
+            let store = self.location.store();
+            let folder = object_store::path::Path::from(paths::table_folder(&removed.id));
+            let files: Vec<_> = store.list(Some(&folder)).try_collect().await?;
+            for file in files {
+                store.delete(&file.location).await?;
+            }
+            match std::fs::remove_dir_all(self.wal_dir.join(&removed.id)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The open table of a data source.
@@ -169,6 +184,11 @@ impl Storage {
     ) -> Result<u64> {
         let table = self.table(datasource)?;
         table.append(batches, wait).await
+    }
+
+    /// Deletes every row of a data source or quarantine table; returns how many it had.
+    pub async fn truncate(&self, datasource: &DataSource) -> Result<u64> {
+        self.table(datasource)?.truncate().await
     }
 
     /// Commits every buffered row now (used at shutdown and by tests of durability).

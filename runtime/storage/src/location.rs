@@ -47,7 +47,9 @@ impl Location {
                 std::fs::create_dir_all(&folder)?;
                 let prefix = Path::from_absolute_path(&folder)
                     .map_err(|e| Error::Invalid(format!("bad data folder {spec}: {e}")))?;
-                (Arc::new(LocalFileSystem::new()), prefix)
+                // Folders emptied by deletes go too, as they would on an object store.
+                let store = LocalFileSystem::new().with_automatic_cleanup(true);
+                (Arc::new(store), prefix)
             }
             _ => {
                 let options = std::env::vars().map(|(k, v)| (k.to_ascii_lowercase(), v));

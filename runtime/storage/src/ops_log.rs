@@ -153,6 +153,8 @@ impl OpsLog {
             engine: "MergeTree".to_string(),
             sorting_key: "timestamp".to_string(),
             partition_key: String::new(),
+            engine_params: Default::default(),
+            description: String::new(),
             created_at: now,
             updated_at: now,
             quarantine_of: None,
@@ -172,16 +174,19 @@ impl OpsLog {
         &self.table
     }
 
-    /// Logs one operation other than an append (e.g. `create`) that took `elapsed`.
+    /// Logs one operation other than an append (e.g. `create`, or `truncate` with the `rows`
+    /// it removed) that took `elapsed`.
     pub async fn log(
         &self,
         event_type: &str,
         datasource: &DataSource,
         request_id: &str,
         elapsed: Duration,
+        rows: Option<u64>,
     ) -> Result<()> {
         let mut row = Row::new(event_type, datasource, request_id, Utc::now());
         row.elapsed_time = elapsed.as_secs_f32();
+        row.rows = rows;
         self.write(vec![row]).await
     }
 

@@ -62,6 +62,8 @@ pub struct Table {
     state: Mutex<State>,
     wake: Notify,
     commit_lock: tokio::sync::Mutex<()>,
+    /// Set when the data source is dropped: the committer stops.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 async fn open_delta(
@@ -191,6 +193,7 @@ impl Table {
             }),
             wake: Notify::new(),
             commit_lock: tokio::sync::Mutex::new(()),
+            closed: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(table.clone().run_committer());
         Ok(table)
@@ -300,11 +303,38 @@ impl Table {
         self.commit_pending().await
     }
 
+    /// Deletes every row in one Delta commit, after committing the buffered ones; returns how
+    /// many rows there were. Readers see all rows or none.
+    pub async fn truncate(&self) -> Result<u64> {
+        self.commit_pending().await?;
+        let _one_commit_at_a_time = self.commit_lock.lock().await;
+        let (delta, rows) = {
+            let state = self.state.lock();
+            (state.delta.clone(), state.committed_rows)
+        };
+        let (delta, _) = delta.delete().await?;
+        let (committed_rows, committed_bytes) = committed_stats(&delta);
+        let mut state = self.state.lock();
+        state.delta = delta;
+        state.committed_rows = committed_rows;
+        state.committed_bytes = committed_bytes;
+        Ok(rows)
+    }
+
+    /// Stops the committer, for a dropped data source.
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
     async fn run_committer(self: Arc<Self>) {
         loop {
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(self.policy.interval) => {}
+            }
+            if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
             }
             if let Err(e) = self.commit_pending().await {
                 tracing::error!(table = %self.name, error = %e, "commit failed; rows stay buffered and will be retried");
