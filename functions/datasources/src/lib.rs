@@ -145,10 +145,11 @@ fn import(request: &Request) -> Result<Response, ApiError> {
             &serde_json::json!({ "datasource": datasource_json(&datasource) }),
         ));
     };
+    let import_id = uuid::Uuid::new_v4().to_string();
     let Rows {
         datasource,
-        lines,
-        positions,
+        converted,
+        invalid_lines,
     } = match format {
         "ndjson" => {
             let lines = parse_events(&upload.data, false)?;
@@ -156,21 +157,20 @@ fn import(request: &Request) -> Result<Response, ApiError> {
                 Some(datasource) => datasource,
                 None => create(&params, name, format, None)?,
             };
+            let invalid_lines = lines
+                .iter()
+                .filter(|line| matches!(line, Line::Invalid(..)))
+                .count() as u64;
+            let converted = convert::convert(&datasource.columns, &lines, &[], Some(&import_id))?;
             Rows {
                 datasource,
-                lines,
-                positions: Vec::new(),
+                converted,
+                invalid_lines,
             }
         }
-        "csv" => read_csv(&params, name, existing, &upload.data)?,
+        "csv" => import_csv(&params, name, existing, &upload.data, &import_id)?,
         other => return Err(not_built(&format!("{other} data"))),
     };
-    let invalid_lines = lines
-        .iter()
-        .filter(|line| matches!(line, Line::Invalid(..)))
-        .count() as u64;
-    let import_id = uuid::Uuid::new_v4().to_string();
-    let converted = convert::convert(&datasource.columns, &lines, &positions, Some(&import_id))?;
     let (successful_rows, quarantined) = colibri_ingest::append(&datasource.name, converted, true)?;
     let quarantine_rows = quarantined - invalid_lines;
     let error = if quarantined > 0 {
@@ -197,22 +197,23 @@ fn import(request: &Request) -> Result<Response, ApiError> {
     ))
 }
 
-/// The rows of a file and the data source they go to; for CSV, each column's position in
-/// a record.
+/// The rows of a file, converted for the data source they go to, and how many of its lines
+/// were invalid.
 struct Rows {
     datasource: Datasource,
-    lines: Vec<Line>,
-    positions: Vec<Option<usize>>,
+    converted: convert::Converted,
+    invalid_lines: u64,
 }
 
 /// Reads a CSV file for `existing` or for a data source it creates: the dialect (DS-C2..C4),
-/// the header (DS-C5, DS-C7), the schema guessed when none is given (DS-M3, DS-T*), and the
-/// records as lines with each column's position in them.
-fn read_csv(
+/// the header (DS-C5, DS-C7), the schema guessed when none is given (DS-M3, DS-T*), then the
+/// records converted by each column's position in them.
+fn import_csv(
     params: &Params,
     name: Option<&str>,
     existing: Option<Datasource>,
     data: &[u8],
+    import_id: &str,
 ) -> Result<Rows, ApiError> {
     let dialect = Dialect::new(
         params.get("dialect_delimiter"),
@@ -220,16 +221,15 @@ fn read_csv(
         params.get("dialect_escapechar"),
         &data[..data.len().min(DIALECT_SAMPLE_BYTES)],
     )?;
-    let records = csv_input::read_records(&dialect, data);
-    let first = records.first().and_then(|r| r.as_ref().ok());
+    let mut reader = dialect.reader(data);
+    let sample: Vec<csv::StringRecord> = reader
+        .records()
+        .take(GUESS_SAMPLE_RECORDS)
+        .filter_map(Result::ok)
+        .collect();
     let guess_schema =
         existing.is_none() && params.get("schema").is_none_or(|s| s.trim().is_empty());
     let (datasource, positions, header) = if guess_schema {
-        let sample: Vec<csv::StringRecord> = records
-            .iter()
-            .take(GUESS_SAMPLE_RECORDS)
-            .filter_map(|r| r.as_ref().ok().cloned())
-            .collect();
         let header = csv_input::is_header(&sample);
         let fields = sample.first().map_or(0, |r| r.len());
         let names = csv_input::column_names(header.then(|| &sample[0]), fields);
@@ -246,18 +246,31 @@ fn read_csv(
             Some(datasource) => datasource,
             None => create(params, name, "csv", None)?,
         };
-        let (positions, header) = csv_input::map_columns(&datasource.columns, first);
+        let (positions, header) = csv_input::map_columns(&datasource.columns, sample.first());
         (datasource, positions, header)
     };
-    let fields = match (header, records.first()) {
-        (true, Some(Ok(header))) => header.len(),
-        _ => datasource.columns.len(),
+    let (fields, body) = match sample.first() {
+        Some(first) if header => {
+            // Where the file's second record starts.
+            let mut reader = dialect.reader(data);
+            let mut record = csv::ByteRecord::new();
+            let _ = reader.read_byte_record(&mut record);
+            (first.len(), &data[reader.position().byte() as usize..])
+        }
+        _ => (datasource.columns.len(), data),
     };
-    let lines = csv_input::lines(records.into_iter().skip(usize::from(header)), fields);
+    let (converted, invalid_lines) = csv_input::convert_records(
+        body,
+        &dialect,
+        &datasource.columns,
+        &positions,
+        fields,
+        import_id,
+    )?;
     Ok(Rows {
         datasource,
-        lines,
-        positions,
+        converted,
+        invalid_lines,
     })
 }
 

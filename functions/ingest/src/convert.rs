@@ -44,12 +44,21 @@ enum Cell {
     List(Vec<Cell>),
 }
 
+/// Rows ready to append: those that fit the data source and those for its quarantine.
+#[derive(Default)]
 pub struct Converted {
-    /// Arrow IPC stream of the rows that fit, if any.
-    pub rows: Option<Vec<u8>>,
-    /// Arrow IPC stream of the quarantined rows, if any.
-    pub quarantine: Option<Vec<u8>>,
+    pub rows: Vec<RecordBatch>,
+    pub quarantine: Vec<RecordBatch>,
     pub quarantined: u64,
+}
+
+impl Converted {
+    /// Adds the rows of another part of the same import.
+    pub fn extend(&mut self, other: Converted) {
+        self.rows.extend(other.rows);
+        self.quarantine.extend(other.quarantine);
+        self.quarantined += other.quarantined;
+    }
 }
 
 /// A row that goes to quarantine: its raw values, the columns that failed and why.
@@ -459,20 +468,6 @@ fn string_list<'a>(lists: impl Iterator<Item = &'a Vec<String>>) -> ArrayRef {
     Arc::new(builder.finish())
 }
 
-fn encode_ipc(batch: &RecordBatch) -> Result<Vec<u8>, ApiError> {
-    let mut out = Vec::new();
-    let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &batch.schema())
-        .map_err(|e| ApiError::new(500, e.to_string()))?;
-    writer
-        .write(batch)
-        .map_err(|e| ApiError::new(500, e.to_string()))?;
-    writer
-        .finish()
-        .map_err(|e| ApiError::new(500, e.to_string()))?;
-    drop(writer);
-    Ok(out)
-}
-
 fn batch(schema: Arc<Schema>, columns: Vec<ArrayRef>) -> Result<RecordBatch, ApiError> {
     RecordBatch::try_new(schema, columns)
         .map_err(|e| ApiError::new(500, format!("building rows: {e}")))
@@ -546,7 +541,7 @@ pub fn convert(
     }
 
     let rows = if good.is_empty() {
-        None
+        Vec::new()
     } else {
         let fields: Vec<_> = targets.iter().map(|t| t.ty.arrow_field(&t.name)).collect();
         let arrays = fields
@@ -559,12 +554,12 @@ pub fn convert(
                 )
             })
             .collect();
-        Some(encode_ipc(&batch(Arc::new(Schema::new(fields)), arrays)?)?)
+        vec![batch(Arc::new(Schema::new(fields)), arrays)?]
     };
 
     let quarantined = bad.len() as u64;
     let quarantine = if bad.is_empty() {
-        None
+        Vec::new()
     } else {
         let mut fields = Vec::new();
         let mut arrays: Vec<ArrayRef> = Vec::new();
@@ -591,7 +586,7 @@ pub fn convert(
             TimestampSecondArray::from(vec![now; bad.len()])
                 .with_timezone(colibri_types::DEFAULT_TIME_ZONE),
         ));
-        Some(encode_ipc(&batch(Arc::new(Schema::new(fields)), arrays)?)?)
+        vec![batch(Arc::new(Schema::new(fields)), arrays)?]
     };
     Ok(Converted {
         rows,

@@ -1,13 +1,22 @@
 //! CSV files (DS-C*): the dialect (delimiter, record separator, escape character, given or
-//! detected), records read leniently with the `csv` crate (RFC 4180 quotes, embedded new
-//! lines; a record with the wrong number of fields is an invalid line, never a failed
-//! import), whether the first record is a header, and how the file's fields map to a data
-//! source's columns (by header name in any order, else by position).
+//! detected), whether the first record is a header, how the file's fields map to a data
+//! source's columns (by header name in any order, else by position), and the conversion of
+//! the records to rows. The file is read in pieces of a few MB that end at record
+//! boundaries; a piece whose values all read cleanly goes straight to Arrow through
+//! `arrow-csv`, any other piece is read record by record with the `csv` crate (leniently: a
+//! record with the wrong number of fields is an invalid line, never a failed import) and
+//! converted by `convert`, which quarantines what does not fit.
 
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
 use colibri_guest::ApiError;
 use colibri_guest::types::Column;
+use colibri_types::ChType;
 
 use crate::Line;
+use crate::convert::{self, Converted};
 
 /// How the fields and records of a CSV file are separated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +125,7 @@ fn detect_delimiter(sample: &[u8], new_line: Option<u8>, escape: Option<u8>) -> 
 
 /// Reads every record of `input`; a record that cannot be read (bad UTF-8, a broken quote at
 /// the end) is an invalid line and reading goes on.
-pub fn read_records(dialect: &Dialect, input: &[u8]) -> Vec<Result<csv::StringRecord, String>> {
+fn read_records(dialect: &Dialect, input: &[u8]) -> Vec<Result<csv::StringRecord, String>> {
     let mut reader = dialect.reader(input);
     let mut records = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -229,7 +238,7 @@ pub fn map_columns(
 
 /// The records as lines for conversion: a record with a different number of fields than
 /// `fields` is an invalid line (DS-C11).
-pub fn lines(
+fn lines(
     records: impl Iterator<Item = Result<csv::StringRecord, String>>,
     fields: usize,
 ) -> Vec<Line> {
@@ -246,6 +255,187 @@ pub fn lines(
             Err(reason) => Line::Invalid(String::new(), reason),
         })
         .collect()
+}
+
+/// Size of the pieces a CSV file is converted in.
+const PIECE_BYTES: usize = 4 << 20;
+
+/// Rows per Arrow batch of the direct path.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// Converts the records of `body` (the file after its header) for `columns`, whose values
+/// are at `positions` of records of `fields` fields; returns the rows and how many lines were
+/// invalid.
+pub fn convert_records(
+    body: &[u8],
+    dialect: &Dialect,
+    columns: &[Column],
+    positions: &[Option<usize>],
+    fields: usize,
+    import_id: &str,
+) -> Result<(Converted, u64), ApiError> {
+    let mut converted = Converted::default();
+    let mut invalid_lines = 0;
+    for piece in split_records(body, dialect, PIECE_BYTES) {
+        if let Some(rows) = decode_clean(piece, dialect, columns, positions, fields) {
+            converted.rows.extend(rows);
+            continue;
+        }
+        let lines = lines(read_records(dialect, piece).into_iter(), fields);
+        invalid_lines += lines
+            .iter()
+            .filter(|line| matches!(line, Line::Invalid(..)))
+            .count() as u64;
+        converted.extend(convert::convert(
+            columns,
+            &lines,
+            positions,
+            Some(import_id),
+        )?);
+    }
+    Ok((converted, invalid_lines))
+}
+
+/// Splits `data` into pieces of about `target` bytes that end at record boundaries: at a new
+/// line with an even number of quotes since the piece began (RFC 4180 doubles quotes inside
+/// quoted fields, which keeps the count even). Quotes cannot be counted that way when an
+/// escape character is in use, so such a file stays whole.
+fn split_records<'a>(data: &'a [u8], dialect: &Dialect, target: usize) -> Vec<&'a [u8]> {
+    if dialect.escape.is_some() {
+        return vec![data];
+    }
+    let new_line = dialect.new_line.unwrap_or(b'\n');
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while data.len() - start > target {
+        let mut quotes = memchr::memchr_iter(b'"', &data[start..start + target]).count();
+        let mut at = start + target;
+        loop {
+            match memchr::memchr2(new_line, b'"', &data[at..]) {
+                None => {
+                    at = data.len();
+                    break;
+                }
+                Some(found) => {
+                    let position = at + found;
+                    at = position + 1;
+                    if data[position] == b'"' {
+                        quotes += 1;
+                    } else if quotes.is_multiple_of(2) {
+                        break;
+                    }
+                }
+            }
+        }
+        pieces.push(&data[start..at]);
+        start = at;
+    }
+    if start < data.len() {
+        pieces.push(&data[start..]);
+    }
+    pieces
+}
+
+/// Whether arrow-csv reads values of `ty` as `convert` reads their text (types it reads
+/// differently, or not at all, go record by record).
+fn decodes_directly(ty: &ChType) -> bool {
+    match ty {
+        ChType::Nullable(inner) | ChType::LowCardinality(inner) => decodes_directly(inner),
+        ChType::Int8
+        | ChType::Int16
+        | ChType::Int32
+        | ChType::Int64
+        | ChType::UInt8
+        | ChType::UInt16
+        | ChType::UInt32
+        | ChType::UInt64
+        | ChType::Float32
+        | ChType::Float64
+        | ChType::String
+        | ChType::Date
+        | ChType::Date32
+        | ChType::DateTime(_)
+        | ChType::DateTime64(..)
+        | ChType::Decimal { .. } => true,
+        _ => false,
+    }
+}
+
+/// Reads a piece straight into Arrow with arrow-csv when every value reads cleanly: every
+/// column is in the file and of a type it reads like `convert`, no `\N`, every record has
+/// `fields` fields, every value parses, and only Nullable or String columns are empty (an
+/// empty String is `''`). `None` sends the piece record by record.
+fn decode_clean(
+    piece: &[u8],
+    dialect: &Dialect,
+    columns: &[Column],
+    positions: &[Option<usize>],
+    fields: usize,
+) -> Option<Vec<RecordBatch>> {
+    let types: Vec<ChType> = columns
+        .iter()
+        .map(|c| c.type_.parse().ok())
+        .collect::<Option<_>>()?;
+    let projection: Vec<usize> = positions.iter().copied().collect::<Option<_>>()?;
+    if !types.iter().all(decodes_directly)
+        || columns.iter().any(|c| c.default_value.is_some())
+        || memchr::memmem::find(piece, b"\\N").is_some()
+    {
+        return None;
+    }
+    let mut file_fields: Vec<Field> = (0..fields)
+        .map(|j| Field::new(format!("field_{j}"), DataType::Utf8, true))
+        .collect();
+    for ((column, ty), &j) in columns.iter().zip(&types).zip(&projection) {
+        *file_fields.get_mut(j)? = Field::new(&column.name, ty.arrow_type(), true);
+    }
+    let mut builder = arrow_csv::ReaderBuilder::new(Arc::new(Schema::new(file_fields)))
+        .with_header(false)
+        .with_delimiter(dialect.delimiter)
+        .with_batch_size(BATCH_ROWS)
+        .with_projection(projection);
+    if let Some(terminator) = dialect.new_line {
+        builder = builder.with_terminator(terminator);
+    }
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .zip(&types)
+            .map(|(c, ty)| ty.arrow_field(&c.name))
+            .collect::<Vec<_>>(),
+    ));
+    let mut batches = Vec::new();
+    for batch in builder.build(piece).ok()? {
+        let batch = batch.ok()?;
+        let arrays = batch
+            .columns()
+            .iter()
+            .zip(&types)
+            .map(
+                |(array, ty)| match (array.null_count(), ty.is_nullable(), ty.base()) {
+                    (0, _, _) | (_, true, _) => Some(array.clone()),
+                    (_, false, ChType::String) => Some(empty_strings_for_nulls(array)),
+                    _ => None,
+                },
+            )
+            .collect::<Option<Vec<_>>>()?;
+        batches.push(RecordBatch::try_new(schema.clone(), arrays).ok()?);
+    }
+    Some(batches)
+}
+
+/// A String column with `''` where arrow-csv saw an empty field (and made it null).
+fn empty_strings_for_nulls(array: &ArrayRef) -> ArrayRef {
+    let strings = array
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("String columns are read as Utf8");
+    Arc::new(
+        strings
+            .iter()
+            .map(|value| Some(value.unwrap_or("")))
+            .collect::<StringArray>(),
+    )
 }
 
 #[cfg(test)]
@@ -285,6 +475,55 @@ mod tests {
         assert!(is_header(&records("city,country\nParis,France\n")));
         assert!(!is_header(&records("ann,31\nbob,40\n")));
         assert!(!is_header(&records("Paris,France\nParis,Spain\n")));
+    }
+
+    #[test]
+    fn splits_at_record_boundaries_only() {
+        let dialect = Dialect::new(Some(","), None, None, b"").unwrap();
+        let data = b"1,\"a\nb\"\n2,c\n3,\"d\"\"\ne\"\n4,f\n";
+        for target in 1..data.len() {
+            let pieces = split_records(data, &dialect, target);
+            assert_eq!(pieces.concat(), data);
+            let records: usize = pieces
+                .iter()
+                .map(|piece| read_records(&dialect, piece).len())
+                .sum();
+            assert_eq!(records, 4, "pieces of {target}: {pieces:?}");
+        }
+    }
+
+    #[test]
+    fn clean_pieces_decode_directly_and_others_do_not() {
+        let dialect = Dialect::new(Some(","), None, None, b"").unwrap();
+        let column = |name: &str, ty: &str| Column {
+            name: name.into(),
+            type_: ty.into(),
+            jsonpath: None,
+            default_value: None,
+        };
+        let columns = [
+            column("n", "Int32"),
+            column("s", "String"),
+            column("x", "Nullable(Float64)"),
+        ];
+        let positions = [Some(2), Some(0), Some(1)];
+        let batches = decode_clean(b"a,1.5,7\n,,8\n", &dialect, &columns, &positions, 3).unwrap();
+        assert_eq!(batches[0].num_rows(), 2);
+        assert_eq!(batches[0].schema().field(0).name(), "n");
+        let strings = batches[0]
+            .column(1)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        assert_eq!(strings.value(1), "");
+        assert_eq!(batches[0].column(2).null_count(), 1);
+        // A bad number, a missing field, an empty non-nullable number, \N: record by record.
+        for piece in ["a,1.5,x\n", "a,1.5\n", "a,1.5,\n", "\\N,1,2\n"] {
+            assert!(
+                decode_clean(piece.as_bytes(), &dialect, &columns, &positions, 3).is_none(),
+                "{piece}"
+            );
+        }
     }
 
     #[test]

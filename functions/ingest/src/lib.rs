@@ -13,6 +13,7 @@ pub mod upload;
 
 use std::io::Read;
 
+use arrow_array::RecordBatch;
 use colibri_guest::{ApiError, header, storage};
 use spin_sdk::http::Request;
 
@@ -109,19 +110,34 @@ pub fn sample(events: &[Line]) -> impl Iterator<Item = &serde_json::Value> {
     })
 }
 
-/// Appends converted rows to `datasource` and its quarantine companion; returns the counts
-/// of appended and quarantined rows.
+/// Appends converted rows to `datasource` and its quarantine companion, each in one call
+/// (so in one commit); returns the counts of appended and quarantined rows.
 pub fn append(
     datasource: &str,
     converted: convert::Converted,
     wait: bool,
 ) -> Result<(u64, u64), ApiError> {
     let mut successful_rows = 0;
-    if let Some(ipc) = converted.rows {
-        successful_rows = storage::append(datasource, &ipc, wait)?;
+    if !converted.rows.is_empty() {
+        successful_rows = storage::append(datasource, &encode_ipc(&converted.rows)?, wait)?;
     }
-    if let Some(ipc) = converted.quarantine {
-        storage::append(&format!("{datasource}_quarantine"), &ipc, wait)?;
+    if !converted.quarantine.is_empty() {
+        let quarantine = format!("{datasource}_quarantine");
+        storage::append(&quarantine, &encode_ipc(&converted.quarantine)?, wait)?;
     }
     Ok((successful_rows, converted.quarantined))
+}
+
+/// One Arrow IPC stream holding `batches` (all of one schema).
+fn encode_ipc(batches: &[RecordBatch]) -> Result<Vec<u8>, ApiError> {
+    let internal = |e: arrow_schema::ArrowError| ApiError::new(500, e.to_string());
+    let mut out = Vec::new();
+    let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &batches[0].schema())
+        .map_err(internal)?;
+    for batch in batches {
+        writer.write(batch).map_err(internal)?;
+    }
+    writer.finish().map_err(internal)?;
+    drop(writer);
+    Ok(out)
 }
