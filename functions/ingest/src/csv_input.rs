@@ -1,11 +1,11 @@
 //! CSV files (DS-C*): the dialect (delimiter, record separator, escape character, given or
 //! detected), whether the first record is a header, how the file's fields map to a data
 //! source's columns (by header name in any order, else by position), and the conversion of
-//! the records to rows. The file is read in pieces of a few MB that end at record
-//! boundaries; a piece whose values all read cleanly goes straight to Arrow through
-//! `arrow-csv`, any other piece is read record by record with the `csv` crate (leniently: a
-//! record with the wrong number of fields is an invalid line, never a failed import) and
-//! converted by `convert`, which quarantines what does not fit.
+//! the records to rows. A file arrives in pieces of a few MB cut at record boundaries; a
+//! piece whose values all read cleanly goes straight to Arrow through `arrow-csv`, any other
+//! piece is read record by record with the `csv` crate (leniently: a record with the wrong
+//! number of fields is an invalid line, never a failed import) and converted by `convert`,
+//! which quarantines what does not fit.
 
 use std::sync::Arc;
 
@@ -257,83 +257,66 @@ fn lines(
         .collect()
 }
 
-/// Size of the pieces a CSV file is converted in.
-const PIECE_BYTES: usize = 4 << 20;
-
 /// Rows per Arrow batch of the direct path.
 const BATCH_ROWS: usize = 64 * 1024;
 
-/// Converts the records of `body` (the file after its header) for `columns`, whose values
-/// are at `positions` of records of `fields` fields; returns the rows and how many lines were
+/// Converts one piece of a file (whole records) for `columns`, whose values are at
+/// `positions` of records of `fields` fields; returns the rows and how many lines were
 /// invalid.
-pub fn convert_records(
-    body: &[u8],
+pub fn convert_piece(
+    piece: &[u8],
     dialect: &Dialect,
     columns: &[Column],
     positions: &[Option<usize>],
     fields: usize,
     import_id: &str,
 ) -> Result<(Converted, u64), ApiError> {
-    let mut converted = Converted::default();
-    let mut invalid_lines = 0;
-    for piece in split_records(body, dialect, PIECE_BYTES) {
-        if let Some(rows) = decode_clean(piece, dialect, columns, positions, fields) {
-            converted.rows.extend(rows);
-            continue;
-        }
-        let lines = lines(read_records(dialect, piece).into_iter(), fields);
-        invalid_lines += lines
-            .iter()
-            .filter(|line| matches!(line, Line::Invalid(..)))
-            .count() as u64;
-        converted.extend(convert::convert(
-            columns,
-            &lines,
-            positions,
-            Some(import_id),
-        )?);
+    if let Some(rows) = decode_clean(piece, dialect, columns, positions, fields) {
+        return Ok((
+            Converted {
+                rows,
+                ..Converted::default()
+            },
+            0,
+        ));
     }
+    let lines = lines(read_records(dialect, piece).into_iter(), fields);
+    let invalid_lines = lines
+        .iter()
+        .filter(|line| matches!(line, Line::Invalid(..)))
+        .count() as u64;
+    let converted = convert::convert(columns, &lines, positions, Some(import_id))?;
     Ok((converted, invalid_lines))
 }
 
-/// Splits `data` into pieces of about `target` bytes that end at record boundaries: at a new
-/// line with an even number of quotes since the piece began (RFC 4180 doubles quotes inside
-/// quoted fields, which keeps the count even). Quotes cannot be counted that way when an
-/// escape character is in use, so such a file stays whole.
-fn split_records<'a>(data: &'a [u8], dialect: &Dialect, target: usize) -> Vec<&'a [u8]> {
-    if dialect.escape.is_some() {
-        return vec![data];
+/// Where a piece of about `target` bytes of `data` can end: after the first `new_line` at or
+/// past `target` with an even number of quotes before it (RFC 4180 doubles quotes inside
+/// quoted fields, which keeps the count even). `None` when `data` holds no such place yet.
+/// (With an escape character quotes cannot be counted this way; callers keep such a file
+/// whole.)
+pub fn record_boundary(data: &[u8], target: usize, new_line: u8) -> Option<usize> {
+    if data.len() <= target {
+        return None;
     }
-    let new_line = dialect.new_line.unwrap_or(b'\n');
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    while data.len() - start > target {
-        let mut quotes = memchr::memchr_iter(b'"', &data[start..start + target]).count();
-        let mut at = start + target;
-        loop {
-            match memchr::memchr2(new_line, b'"', &data[at..]) {
-                None => {
-                    at = data.len();
-                    break;
-                }
-                Some(found) => {
-                    let position = at + found;
-                    at = position + 1;
-                    if data[position] == b'"' {
-                        quotes += 1;
-                    } else if quotes.is_multiple_of(2) {
-                        break;
-                    }
-                }
-            }
+    let mut quotes = memchr::memchr_iter(b'"', &data[..target]).count();
+    let mut at = target;
+    loop {
+        let found = at + memchr::memchr2(new_line, b'"', &data[at..])?;
+        at = found + 1;
+        if data[found] == b'"' {
+            quotes += 1;
+        } else if quotes.is_multiple_of(2) {
+            return Some(at);
         }
-        pieces.push(&data[start..at]);
-        start = at;
     }
-    if start < data.len() {
-        pieces.push(&data[start..]);
-    }
-    pieces
+}
+
+/// Where the second record of `data` starts (the end of a header).
+pub fn after_first_record(dialect: &Dialect, data: &[u8]) -> usize {
+    let mut reader = dialect.reader(data);
+    let mut record = csv::ByteRecord::new();
+    let _ = reader.read_byte_record(&mut record);
+    reader.position().byte() as usize
 }
 
 /// Whether arrow-csv reads values of `ty` as `convert` reads their text (types it reads
@@ -480,9 +463,15 @@ mod tests {
     #[test]
     fn splits_at_record_boundaries_only() {
         let dialect = Dialect::new(Some(","), None, None, b"").unwrap();
-        let data = b"1,\"a\nb\"\n2,c\n3,\"d\"\"\ne\"\n4,f\n";
+        let data: &[u8] = b"1,\"a\nb\"\n2,c\n3,\"d\"\"\ne\"\n4,f\n";
         for target in 1..data.len() {
-            let pieces = split_records(data, &dialect, target);
+            let mut pieces = Vec::new();
+            let mut rest = data;
+            while let Some(end) = record_boundary(rest, target, b'\n') {
+                pieces.push(&rest[..end]);
+                rest = &rest[end..];
+            }
+            pieces.push(rest);
             assert_eq!(pieces.concat(), data);
             let records: usize = pieces
                 .iter()

@@ -129,7 +129,7 @@ pub fn append(
 }
 
 /// One Arrow IPC stream holding `batches` (all of one schema).
-fn encode_ipc(batches: &[RecordBatch]) -> Result<Vec<u8>, ApiError> {
+pub fn encode_ipc(batches: &[RecordBatch]) -> Result<Vec<u8>, ApiError> {
     let internal = |e: arrow_schema::ArrowError| ApiError::new(500, e.to_string());
     let mut out = Vec::new();
     let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &batches[0].schema())

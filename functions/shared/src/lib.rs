@@ -57,6 +57,25 @@ impl ApiError {
     }
 }
 
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.message)
+    }
+}
+
+/// So an error can travel through `std::io` (a streaming import's `Write`) and come back.
+impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// The `ApiError` an I/O error carries, or a 400 naming the I/O error.
+    pub fn from_io(error: std::io::Error) -> ApiError {
+        match error.downcast::<ApiError>() {
+            Ok(api_error) => api_error,
+            Err(other) => ApiError::bad_request(format!("Reading the request failed: {other}")),
+        }
+    }
+}
+
 impl From<types::Error> for ApiError {
     fn from(error: types::Error) -> ApiError {
         use types::ErrorKind;

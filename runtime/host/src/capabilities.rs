@@ -7,7 +7,7 @@ use std::time::Instant;
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use colibri_query::{QueryEngine, QueryError, Settings, TableResolver};
-use colibri_storage::{Append, DataSource, NewDataSource, OPS_LOG_TABLE, Storage};
+use colibri_storage::{Append, DataSource, NewDataSource, OPS_LOG_TABLE, Staged, Storage};
 use datafusion::catalog::TableProvider;
 
 use crate::auth::Principal;
@@ -34,6 +34,8 @@ pub struct Capabilities {
     pub request_id: String,
     /// The ops-log event type of this request's appends (`append-hfi` for the Events API).
     pub append_event: &'static str,
+    /// Rows this request staged, until `commit-staged`.
+    pub staged: Vec<(DataSource, Staged)>,
 }
 
 fn error(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -71,6 +73,19 @@ impl From<QueryError> for Error {
             code: Some(e.code),
         }
     }
+}
+
+/// The record batches of an Arrow IPC stream sent by a guest.
+fn decode_ipc(stream: &[u8]) -> Result<Vec<arrow::record_batch::RecordBatch>, Error> {
+    let reader = StreamReader::try_new(stream, None).map_err(|e| {
+        error(
+            ErrorKind::BadRequest,
+            format!("not an Arrow IPC stream: {e}"),
+        )
+    })?;
+    reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| error(ErrorKind::BadRequest, format!("bad Arrow IPC stream: {e}")))
 }
 
 fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
@@ -142,6 +157,24 @@ impl Capabilities {
             ));
         }
         Ok(target)
+    }
+
+    /// Adds an append to the ops log; a quarantine table's rows are reported on its data
+    /// source's row.
+    fn log_append(&self, target: &DataSource, rows: u64, bytes: u64, started: Instant) {
+        let owner = target
+            .quarantine_of
+            .as_deref()
+            .and_then(|id| self.storage().catalog().datasource(id));
+        self.storage().ops_log().add_append(Append {
+            event_type: self.append_event,
+            datasource: owner.as_ref().unwrap_or(target),
+            quarantine: owner.is_some(),
+            request_id: &self.request_id,
+            rows,
+            bytes,
+            elapsed: started.elapsed(),
+        });
     }
 
     /// A data source that exists, or a not-found error naming it.
@@ -343,32 +376,37 @@ impl colibri::platform::storage::Host for Capabilities {
         wait: bool,
     ) -> Result<u64, Error> {
         let target = self.appendable(&datasource)?;
-        let reader = StreamReader::try_new(arrow_ipc_stream.as_slice(), None).map_err(|e| {
-            error(
-                ErrorKind::BadRequest,
-                format!("not an Arrow IPC stream: {e}"),
-            )
-        })?;
-        let batches = reader
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| error(ErrorKind::BadRequest, format!("bad Arrow IPC stream: {e}")))?;
+        let batches = decode_ipc(&arrow_ipc_stream)?;
         let started = Instant::now();
         let rows = self.storage().append(&target, batches, wait).await?;
-        // A quarantine table's rows are reported on its data source's row.
-        let owner = target
-            .quarantine_of
-            .as_deref()
-            .and_then(|id| self.storage().catalog().datasource(id));
-        self.storage().ops_log().add_append(Append {
-            event_type: self.append_event,
-            datasource: owner.as_ref().unwrap_or(&target),
-            quarantine: owner.is_some(),
-            request_id: &self.request_id,
-            rows,
-            bytes: arrow_ipc_stream.len() as u64,
-            elapsed: started.elapsed(),
-        });
+        self.log_append(&target, rows, arrow_ipc_stream.len() as u64, started);
         Ok(rows)
+    }
+
+    async fn stage(&mut self, datasource: String, arrow_ipc_stream: Vec<u8>) -> Result<u64, Error> {
+        let target = self.appendable(&datasource)?;
+        let batches = decode_ipc(&arrow_ipc_stream)?;
+        let staged = self.storage().table(&target)?.stage(batches).await?;
+        let rows = staged.rows;
+        self.staged.push((target, staged));
+        Ok(rows)
+    }
+
+    async fn commit_staged(&mut self) -> Result<(), Error> {
+        let mut by_table: Vec<(DataSource, Vec<Staged>)> = Vec::new();
+        for (target, staged) in std::mem::take(&mut self.staged) {
+            match by_table.iter_mut().find(|(d, _)| d.id == target.id) {
+                Some((_, parts)) => parts.push(staged),
+                None => by_table.push((target, vec![staged])),
+            }
+        }
+        for (target, parts) in by_table {
+            let started = Instant::now();
+            let bytes = parts.iter().map(|p| p.bytes).sum();
+            let rows = self.storage().table(&target)?.commit_staged(parts).await?;
+            self.log_append(&target, rows, bytes, started);
+        }
+        Ok(())
     }
 
     async fn truncate(&mut self, datasource: String) -> Result<u64, Error> {

@@ -286,6 +286,7 @@ impl Server {
             principal: Arc::new(principal),
             request_id: request_id.to_string(),
             append_event,
+            staged: Vec::new(),
         };
         let mut store = self.runtime.new_store(capabilities);
         let request = with_absolute_uri(request);

@@ -27,7 +27,7 @@ pub use catalog::{Catalog, ColumnDef, DataSource, NewDataSource, Token, Workspac
 pub use location::Location;
 pub use ops_log::{Append, OPS_LOG_TABLE, OpsLog};
 pub use paths::ADMIN_TOKEN_FILE;
-pub use table::{Table, TableStats};
+pub use table::{Staged, Table, TableStats};
 
 /// Everything that can go wrong in storage, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]

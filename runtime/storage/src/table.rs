@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use deltalake::kernel::Transaction;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
-use deltalake::kernel::transaction::CommitProperties;
-use deltalake::protocol::SaveMode;
+use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
+use deltalake::kernel::{Action, Add, Transaction};
+use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake::{DeltaTable, DeltaTableBuilder, StructType};
 use parking_lot::Mutex;
 use tokio::sync::{Notify, oneshot};
@@ -27,6 +28,14 @@ pub struct TableStats {
     /// Rows committed to Delta plus rows in the write buffer.
     pub rows: u64,
     /// Bytes of the committed Parquet files.
+    pub bytes: u64,
+}
+
+/// Rows written as Parquet files of a table but not committed: invisible until
+/// `Table::commit_staged` adds them to the Delta log.
+pub struct Staged {
+    files: Vec<Add>,
+    pub rows: u64,
     pub bytes: u64,
 }
 
@@ -301,6 +310,57 @@ impl Table {
     /// Commits every buffered row now.
     pub async fn flush(&self) -> Result<()> {
         self.commit_pending().await
+    }
+
+    /// Writes rows as Parquet files of the table without committing them (the parts of a large
+    /// import); they stay invisible, and are never read, unless `commit_staged` commits them.
+    pub async fn stage(&self, batches: Vec<RecordBatch>) -> Result<Staged> {
+        for batch in &batches {
+            self.check_schema(batch)?;
+        }
+        let delta = self.state.lock().delta.clone();
+        let mut writer = RecordBatchWriter::for_table(&delta)?;
+        let mut rows = 0;
+        for batch in &batches {
+            rows += batch.num_rows() as u64;
+            writer
+                .write(physical::to_physical(batch, &self.physical)?)
+                .await?;
+        }
+        let files = writer.flush().await?;
+        let bytes = files.iter().map(|file| file.size.max(0) as u64).sum();
+        Ok(Staged { files, rows, bytes })
+    }
+
+    /// Makes staged rows visible, all in one Delta commit; returns how many rows.
+    pub async fn commit_staged(&self, staged: Vec<Staged>) -> Result<u64> {
+        let rows = staged.iter().map(|s| s.rows).sum();
+        let actions: Vec<Action> = staged
+            .into_iter()
+            .flat_map(|s| s.files)
+            .map(Action::Add)
+            .collect();
+        if actions.is_empty() {
+            return Ok(0);
+        }
+        let _one_commit_at_a_time = self.commit_lock.lock().await;
+        let mut delta = self.state.lock().delta.clone();
+        let operation = DeltaOperation::Write {
+            mode: SaveMode::Append,
+            partition_by: None,
+            predicate: None,
+        };
+        let finalized = CommitBuilder::from(CommitProperties::default())
+            .with_actions(actions)
+            .build(Some(delta.snapshot()?), delta.log_store(), operation)
+            .await?;
+        delta.state = Some(finalized.snapshot());
+        let (committed_rows, committed_bytes) = committed_stats(&delta);
+        let mut state = self.state.lock();
+        state.delta = delta;
+        state.committed_rows = committed_rows;
+        state.committed_bytes = committed_bytes;
+        Ok(rows)
     }
 
     /// Deletes every row in one Delta commit, after committing the buffered ones; returns how

@@ -1,0 +1,562 @@
+//! `POST /v0/datasources` (DS-M*, DS-R*): create a data source from a `schema`, or create or
+//! append from a CSV or NDJSON file. The file streams through: the request body (raw, or the
+//! file part of a multipart body) is gunzipped on the way when it is gzip, cut into pieces of
+//! a few MB at record boundaries, and each piece is converted and staged with the host as it
+//! arrives, so memory holds a piece, not the file. When the file ends, everything staged is
+//! committed at once (one commit per table): readers see all of an import or none of it.
+//! Parquet, URLs and `replace` answer 501.
+
+use std::io::Write;
+
+use colibri_guest::types::{self, Datasource};
+use colibri_guest::{ApiError, Params, catalog, json, storage};
+use colibri_ingest::csv_input::{self, Dialect};
+use colibri_ingest::upload::{FILE_PARTS, Gunzip, format_hint, read_all, too_large};
+use colibri_ingest::{Line, convert, infer, parse_events};
+use colibri_types::schema::parse_schema;
+use futures_util::{StreamExt, TryStreamExt};
+use spin_sdk::http::{IncomingRequest, Response};
+
+use crate::datasource_json;
+
+/// Largest raw (non-multipart) body of an import, on the wire (LIM-4).
+const MAX_RAW_BODY_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Largest multipart body of an import, on the wire (LIM-5).
+const MAX_MULTIPART_BYTES: u64 = 500 * 1024 * 1024;
+
+/// Largest file once decompressed (LIM-8).
+const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
+
+/// Size of the pieces a file is converted in.
+const PIECE_BYTES: usize = 4 << 20;
+
+/// Bytes looked at to detect a CSV file's delimiter.
+const DIALECT_SAMPLE_BYTES: usize = 64 * 1024;
+
+/// Records sampled to guess a CSV file's header and column types (DS-T1).
+const GUESS_SAMPLE_RECORDS: usize = 10_000;
+
+fn header(request: &IncomingRequest, name: &str) -> Option<String> {
+    let values = request.headers().get(name);
+    values
+        .first()
+        .map(|value| String::from_utf8_lossy(value).into_owned())
+}
+
+/// `POST /v0/datasources`.
+pub async fn import(request: IncomingRequest) -> Result<Response, ApiError> {
+    let path_with_query = request.path_with_query().unwrap_or_default();
+    let query = path_with_query.split_once('?').map_or("", |(_, q)| q);
+    let mut params = Params::from_query(query);
+    let content_type = header(&request, "content-type").unwrap_or_default();
+    let said_gzip =
+        header(&request, "content-encoding").is_some_and(|e| e.eq_ignore_ascii_case("gzip"));
+    let body = request.into_body_stream();
+
+    if content_type.starts_with("multipart/form-data") {
+        let boundary = multer::parse_boundary(&content_type)
+            .map_err(|e| ApiError::bad_request(format!("Invalid multipart Content-Type: {e}")))?;
+        let mut wire_bytes = 0u64;
+        let chunks = body.map(move |chunk| {
+            let chunk = chunk.map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+            wire_bytes += chunk.len() as u64;
+            if wire_bytes > MAX_MULTIPART_BYTES {
+                return Err(std::io::Error::other(too_large(MAX_MULTIPART_BYTES)));
+            }
+            Ok(multer::bytes::Bytes::from(chunk))
+        });
+        let mut multipart = multer::Multipart::new(chunks, boundary);
+        let broken = |e: multer::Error| match e {
+            multer::Error::StreamReadFailed(inner) => match inner.downcast::<std::io::Error>() {
+                Ok(io) => ApiError::from_io(*io),
+                Err(other) => ApiError::bad_request(format!("Invalid multipart body: {other}")),
+            },
+            other => ApiError::bad_request(format!("Invalid multipart body: {other}")),
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+            let part = field.name().unwrap_or_default().to_string();
+            let filename = field.file_name().map(str::to_string);
+            if !FILE_PARTS.contains(&part.as_str()) && filename.is_none() {
+                let value = field.text().await.map_err(broken)?;
+                params.insert(&part, value);
+                continue;
+            }
+            let hint = format_hint(Some(&part), filename.as_deref());
+            let gzip_named = filename.as_deref().is_some_and(|f| f.ends_with(".gz"));
+            let mut sink = Gunzip::new(Import::new(params, hint)?, gzip_named);
+            while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                sink.write_all(&chunk).map_err(ApiError::from_io)?;
+            }
+            return sink.finish().map_err(ApiError::from_io)?.finish();
+        }
+        return without_data(&params);
+    }
+
+    let urlencoded = content_type.starts_with("application/x-www-form-urlencoded");
+    if urlencoded {
+        let body = read_all(body, MAX_RAW_BODY_BYTES).await?;
+        if body.is_empty() || holds_parameters(&body) {
+            params.merge_form(&body);
+            return without_data(&params);
+        }
+        let mut sink = Gunzip::new(Import::new(params, None)?, said_gzip);
+        sink.write_all(&body).map_err(ApiError::from_io)?;
+        return sink.finish().map_err(ApiError::from_io)?.finish();
+    }
+
+    let mut body = Box::pin(body.peekable());
+    if body.as_mut().peek().await.is_none() {
+        return without_data(&params);
+    }
+    let mut sink = Gunzip::new(Import::new(params, None)?, said_gzip);
+    let mut wire_bytes = 0u64;
+    let mut body =
+        body.map_err(|e| ApiError::bad_request(format!("Reading the body failed: {e:?}")));
+    while let Some(chunk) = body.try_next().await? {
+        wire_bytes += chunk.len() as u64;
+        if wire_bytes > MAX_RAW_BODY_BYTES {
+            return Err(too_large(MAX_RAW_BODY_BYTES));
+        }
+        sink.write_all(&chunk).map_err(ApiError::from_io)?;
+    }
+    sink.finish().map_err(ApiError::from_io)?.finish()
+}
+
+/// The mode of an import (DS-M*), checked.
+fn mode_of(params: &Params) -> Result<&str, ApiError> {
+    let mode = params.get("mode").unwrap_or("create");
+    match mode {
+        "create" | "append" => Ok(mode),
+        "replace" => Err(not_built("replace")),
+        other => Err(ApiError::bad_request(format!(
+            "Invalid mode '{other}': use create, append or replace"
+        ))),
+    }
+}
+
+/// A request without a file: creates an empty data source from its `schema` (DS-M1, DS-M3),
+/// or, for `append`, does nothing to the existing one.
+fn without_data(params: &Params) -> Result<Response, ApiError> {
+    let mode = mode_of(params)?;
+    if params.get("url").is_some() {
+        return Err(not_built("URL imports"));
+    }
+    let format = format_of(params.get("format").unwrap_or("csv"))?;
+    let name = params.get("name").filter(|n| !n.is_empty());
+    let existing = match (mode, name) {
+        ("append", None) => return Err(name_required()),
+        ("append", Some(name)) => catalog::get_datasource(name)?,
+        _ => None,
+    };
+    let datasource = match existing {
+        Some(datasource) => datasource,
+        None => create(params, name, format, None)?,
+    };
+    Ok(json(
+        200,
+        &serde_json::json!({ "datasource": datasource_json(&datasource) }),
+    ))
+}
+
+fn name_required() -> ApiError {
+    ApiError::bad_request("The `name` parameter (the Data Source to append to) is required")
+}
+
+/// How the pieces of a file map to the data source, fixed by its first piece.
+enum Layout {
+    Ndjson,
+    Csv {
+        dialect: Dialect,
+        positions: Vec<Option<usize>>,
+        fields: usize,
+    },
+}
+
+/// One import in progress: bytes are written to it as they arrive; each whole piece is
+/// converted and staged, and `finish` commits.
+struct Import {
+    params: Params,
+    format: &'static str,
+    name: Option<String>,
+    /// The data source appended to, once known (at once for an existing one).
+    datasource: Option<Datasource>,
+    layout: Option<Layout>,
+    import_id: String,
+    pending: Vec<u8>,
+    file_bytes: u64,
+    successful_rows: u64,
+    quarantined_rows: u64,
+    invalid_lines: u64,
+}
+
+impl Import {
+    /// Checks the parameters and finds the data source of an import whose file is about to
+    /// arrive, of the format `hint` names when no `format` parameter is given.
+    fn new(params: Params, hint: Option<&'static str>) -> Result<Import, ApiError> {
+        let mode = mode_of(&params)?;
+        if params.get("url").is_some() {
+            return Err(ApiError::bad_request(
+                "Send either a file or a `url`, not both",
+            ));
+        }
+        let format = match params.get("format") {
+            Some(format) => format_of(format)?,
+            None => hint.unwrap_or("csv"),
+        };
+        if format == "parquet" {
+            return Err(not_built("parquet data"));
+        }
+        let name = params
+            .get("name")
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
+        let datasource = match (mode, &name) {
+            ("append", None) => return Err(name_required()),
+            ("append", Some(name)) => catalog::get_datasource(name)?,
+            _ => None,
+        };
+        Ok(Import {
+            params,
+            format,
+            name,
+            datasource,
+            layout: None,
+            import_id: uuid::Uuid::new_v4().to_string(),
+            pending: Vec::new(),
+            file_bytes: 0,
+            successful_rows: 0,
+            quarantined_rows: 0,
+            invalid_lines: 0,
+        })
+    }
+
+    /// Where the next piece of `pending` ends, if it holds a whole one.
+    fn piece_end(&self) -> Option<usize> {
+        match self.format {
+            "ndjson" => {
+                memchr::memchr(b'\n', self.pending.get(PIECE_BYTES..)?).map(|i| PIECE_BYTES + i + 1)
+            }
+            _ if self
+                .params
+                .get("dialect_escapechar")
+                .is_some_and(|e| !e.is_empty()) =>
+            {
+                None
+            }
+            _ => {
+                let new_line = match self.params.get("dialect_new_line") {
+                    Some("\\r" | "\r") => b'\r',
+                    _ => b'\n',
+                };
+                csv_input::record_boundary(&self.pending, PIECE_BYTES, new_line)
+            }
+        }
+    }
+
+    /// Converts and stages one piece (whole records); the first one also fixes the layout,
+    /// creating the data source when needed.
+    fn piece(&mut self, piece: &[u8]) -> Result<(), ApiError> {
+        let (datasource, converted, invalid_lines) = match self.format {
+            "ndjson" => {
+                let lines = parse_events(piece, false)?;
+                let datasource = self.target(None)?;
+                self.layout.get_or_insert(Layout::Ndjson);
+                let converted =
+                    convert::convert(&datasource.columns, &lines, &[], Some(&self.import_id))?;
+                let invalid = lines
+                    .iter()
+                    .filter(|line| matches!(line, Line::Invalid(..)))
+                    .count() as u64;
+                (datasource, converted, invalid)
+            }
+            _ => {
+                let records = match self.layout {
+                    Some(_) => piece,
+                    None => &piece[self.csv_layout(piece)?..],
+                };
+                let datasource = self.target(None)?;
+                let Some(Layout::Csv {
+                    dialect,
+                    positions,
+                    fields,
+                }) = &self.layout
+                else {
+                    unreachable!("the first piece fixes a CSV layout");
+                };
+                let (converted, invalid) = csv_input::convert_piece(
+                    records,
+                    dialect,
+                    &datasource.columns,
+                    positions,
+                    *fields,
+                    &self.import_id,
+                )?;
+                (datasource, converted, invalid)
+            }
+        };
+        self.invalid_lines += invalid_lines;
+        self.quarantined_rows += converted.quarantined;
+        if !converted.rows.is_empty() {
+            let ipc = colibri_ingest::encode_ipc(&converted.rows)?;
+            self.successful_rows += storage::stage(&datasource.name, &ipc)?;
+        }
+        if !converted.quarantine.is_empty() {
+            let ipc = colibri_ingest::encode_ipc(&converted.quarantine)?;
+            storage::stage(&format!("{}_quarantine", datasource.name), &ipc)?;
+        }
+        Ok(())
+    }
+
+    /// The data source rows go to: the existing one, or one created now from the `schema`
+    /// (or from `guessed` columns).
+    fn target(&mut self, guessed: Option<Vec<types::Column>>) -> Result<Datasource, ApiError> {
+        if let Some(datasource) = &self.datasource {
+            return Ok(datasource.clone());
+        }
+        let created = create(&self.params, self.name.as_deref(), self.format, guessed)?;
+        Ok(self.datasource.insert(created).clone())
+    }
+
+    /// Fixes the CSV layout from the file's first piece: the dialect (DS-C2..C4), the header
+    /// (DS-C5, DS-C7), the schema guessed when there is no data source and no `schema`
+    /// (DS-M3, DS-T*). Returns where the records start (after the header).
+    fn csv_layout(&mut self, first: &[u8]) -> Result<usize, ApiError> {
+        let dialect = Dialect::new(
+            self.params.get("dialect_delimiter"),
+            self.params.get("dialect_new_line"),
+            self.params.get("dialect_escapechar"),
+            &first[..first.len().min(DIALECT_SAMPLE_BYTES)],
+        )?;
+        let sample: Vec<csv::StringRecord> = dialect
+            .reader(first)
+            .records()
+            .take(GUESS_SAMPLE_RECORDS)
+            .filter_map(Result::ok)
+            .collect();
+        let guess_schema = self.datasource.is_none()
+            && self
+                .params
+                .get("schema")
+                .is_none_or(|s| s.trim().is_empty());
+        let (positions, header) = if guess_schema {
+            let header = csv_input::is_header(&sample);
+            let fields = sample.first().map_or(0, |r| r.len());
+            let names = csv_input::column_names(header.then(|| &sample[0]), fields);
+            let type_guessing = self.params.flag("type_guessing")?.unwrap_or(true);
+            let columns =
+                infer::infer_csv_columns(&names, &sample[usize::from(header)..], type_guessing);
+            if columns.is_empty() {
+                return Err(ApiError::bad_request("The CSV file holds no records"));
+            }
+            self.target(Some(columns))?;
+            ((0..fields).map(Some).collect(), header)
+        } else {
+            let datasource = self.target(None)?;
+            csv_input::map_columns(&datasource.columns, sample.first())
+        };
+        let columns = self.datasource.as_ref().map_or(0, |d| d.columns.len());
+        let (fields, start) = match sample.first() {
+            Some(first_record) if header => (
+                first_record.len(),
+                csv_input::after_first_record(&dialect, first),
+            ),
+            _ => (columns, 0),
+        };
+        self.layout = Some(Layout::Csv {
+            dialect,
+            positions,
+            fields,
+        });
+        Ok(start)
+    }
+
+    /// Converts what is left, commits everything staged, and answers (DS-R2, DS-R3).
+    fn finish(mut self) -> Result<Response, ApiError> {
+        let rest = std::mem::take(&mut self.pending);
+        if !rest.is_empty() || self.layout.is_none() {
+            self.piece(&rest)?;
+        }
+        storage::commit_staged()?;
+        let Some(datasource) = self.datasource else {
+            return Err(ApiError::bad_request("The file holds no rows"));
+        };
+        let datasource = catalog::get_datasource(&datasource.id)?.unwrap_or(datasource);
+        let quarantine_rows = self.quarantined_rows - self.invalid_lines;
+        let error = if self.quarantined_rows > 0 {
+            serde_json::json!(format!(
+                "There was an error with file contents: {quarantine_rows} rows in quarantine \
+                 and {} invalid lines",
+                self.invalid_lines
+            ))
+        } else {
+            serde_json::json!(false)
+        };
+        Ok(json(
+            200,
+            &serde_json::json!({
+                "id": self.import_id,
+                "import_id": self.import_id,
+                "datasource": datasource_json(&datasource),
+                "error": error,
+                "quarantine_rows": quarantine_rows,
+                "invalid_lines": self.invalid_lines,
+                "successful_rows": self.successful_rows,
+                "quarantined_rows": self.quarantined_rows,
+            }),
+        ))
+    }
+}
+
+impl Write for Import {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file_bytes += buf.len() as u64;
+        if self.file_bytes > MAX_FILE_BYTES {
+            return Err(std::io::Error::other(too_large(MAX_FILE_BYTES)));
+        }
+        self.pending.extend_from_slice(buf);
+        while let Some(end) = self.piece_end() {
+            let rest = self.pending.split_off(end);
+            let piece = std::mem::replace(&mut self.pending, rest);
+            self.piece(&piece).map_err(std::io::Error::other)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Engines of DS-E1 that Colibri does not store yet (MergeTree is the one it has).
+const ENGINES_NOT_BUILT: [&str; 6] = [
+    "ReplacingMergeTree",
+    "SummingMergeTree",
+    "AggregatingMergeTree",
+    "CollapsingMergeTree",
+    "VersionedCollapsingMergeTree",
+    "Null",
+];
+
+/// The parameters of `POST /v0/datasources` (DS-2), besides `engine_*` and `dialect_*`.
+const PARAMETERS: [&str; 12] = [
+    "mode",
+    "description",
+    "name",
+    "url",
+    "format",
+    "schema",
+    "engine",
+    "type_guessing",
+    "progress",
+    "debug",
+    "replace_condition",
+    "token",
+];
+
+/// Whether a urlencoded body holds this endpoint's parameters rather than data: every key is
+/// a plain name and one of them is a parameter of this endpoint. (curl sends `--data-binary
+/// @file` with the form content type, so an NDJSON or CSV file arrives labelled as a form;
+/// clients add parameters of their own, such as the CLI's `branch_mode`.)
+fn holds_parameters(body: &[u8]) -> bool {
+    let is_name =
+        |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let is_parameter = |key: &str| {
+        PARAMETERS.contains(&key)
+            || key.starts_with("engine_")
+            || key.starts_with("dialect_")
+            || key.starts_with("replace_")
+    };
+    let mut pairs = form_urlencoded::parse(body);
+    pairs.clone().all(|(key, _)| is_name(&key)) && pairs.any(|(key, _)| is_parameter(&key))
+}
+
+fn not_built(what: &str) -> ApiError {
+    ApiError::new(
+        501,
+        format!("Importing {what} through /v0/datasources is not built yet"),
+    )
+}
+
+/// The `format` parameter (DS-2), `json` and `jsonl` being NDJSON.
+fn format_of(format: &str) -> Result<&'static str, ApiError> {
+    match format {
+        "csv" => Ok("csv"),
+        "ndjson" | "json" | "jsonl" => Ok("ndjson"),
+        "parquet" => Ok("parquet"),
+        other => Err(ApiError::bad_request(format!(
+            "Invalid format '{other}': use csv, ndjson or parquet"
+        ))),
+    }
+}
+
+/// Creates the data source of an import from its `schema` or the columns guessed from a CSV
+/// file, and its `engine` (DS-M3, DS-E1).
+fn create(
+    params: &Params,
+    name: Option<&str>,
+    format: &str,
+    guessed: Option<Vec<types::Column>>,
+) -> Result<Datasource, ApiError> {
+    let schema = params.get("schema").filter(|s| !s.trim().is_empty());
+    if schema.is_none() && guessed.is_none() {
+        return Err(ApiError::bad_request(format!(
+            "A schema is needed to create {}: pass `schema` (the Analyze API suggests one)",
+            if format == "csv" {
+                "an empty Data Source".to_string()
+            } else {
+                format!("a Data Source from {format} data")
+            }
+        )));
+    }
+    let engine = params.get("engine").unwrap_or("MergeTree");
+    match engine {
+        "MergeTree" => {}
+        engine if ENGINES_NOT_BUILT.contains(&engine) => {
+            return Err(ApiError::new(
+                501,
+                format!("The {engine} engine is not built yet; use MergeTree"),
+            ));
+        }
+        engine => {
+            return Err(ApiError::bad_request(format!(
+                "Unknown engine '{engine}': use MergeTree, ReplacingMergeTree, SummingMergeTree, \
+                 AggregatingMergeTree, CollapsingMergeTree, VersionedCollapsingMergeTree or Null"
+            )));
+        }
+    }
+    let columns = match (schema, guessed) {
+        (Some(schema), _) => parse_schema(schema)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?
+            .into_iter()
+            .map(|c| types::Column {
+                name: c.name,
+                type_: c.type_name,
+                jsonpath: c.jsonpath,
+                default_value: c.default_value,
+            })
+            .collect::<Vec<_>>(),
+        (None, guessed) => guessed.unwrap_or_default(),
+    };
+    let spec = types::NewDatasource {
+        name: name.map(str::to_string).unwrap_or_else(generated_name),
+        format: format.to_string(),
+        columns,
+        engine: engine.to_string(),
+        engine_params: params
+            .pairs()
+            .filter(|(key, _)| key.starts_with("engine_"))
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect(),
+        description: params.get("description").unwrap_or_default().to_string(),
+    };
+    Ok(catalog::create_datasource(&spec)?)
+}
+
+/// The name of a data source created without one (DS-M2): `datasource_<8 hex digits>`.
+fn generated_name() -> String {
+    format!(
+        "datasource_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
