@@ -56,7 +56,7 @@ fn the_tb_cli_manages_a_datasource_end_to_end() {
     let out = tb(
         &bin,
         &project,
-        &["auth", "--host", server.url(), "--token", ADMIN_TOKEN],
+        &["auth", "--host", &server.base, "--token", ADMIN_TOKEN],
     );
     assert!(out.contains("Auth successful"), "{out}");
 

@@ -240,9 +240,16 @@ impl Colibri {
         .unwrap()
     }
 
-    /// The server's base URL, `http://127.0.0.1:<port>`.
-    pub fn url(&self) -> &str {
-        &self.base
+    /// The most memory the server process has held (its peak resident set), in bytes.
+    pub fn peak_memory_bytes(&self) -> u64 {
+        let pid = self.child.as_ref().expect("the server runs").id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/<pid>/status");
+        kib * 1024
     }
 
     /// Runs SQL as the admin and returns the JSON answer.

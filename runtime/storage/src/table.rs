@@ -47,6 +47,14 @@ pub struct TableSnapshot {
 
 type Waiter = oneshot::Sender<()>;
 
+/// Makes a new Delta version the one readers see, with its row and byte counts.
+fn install(state: &mut State, delta: DeltaTable) {
+    let (committed_rows, committed_bytes) = committed_stats(&delta);
+    state.delta = delta;
+    state.committed_rows = committed_rows;
+    state.committed_bytes = committed_bytes;
+}
+
 struct State {
     delta: DeltaTable,
     /// Rows waiting for the next commit, with the WAL segments that hold them.
@@ -355,11 +363,7 @@ impl Table {
             .build(Some(delta.snapshot()?), delta.log_store(), operation)
             .await?;
         delta.state = Some(finalized.snapshot());
-        let (committed_rows, committed_bytes) = committed_stats(&delta);
-        let mut state = self.state.lock();
-        state.delta = delta;
-        state.committed_rows = committed_rows;
-        state.committed_bytes = committed_bytes;
+        install(&mut self.state.lock(), delta);
         Ok(rows)
     }
 
@@ -373,11 +377,7 @@ impl Table {
             (state.delta.clone(), state.committed_rows)
         };
         let (delta, _) = delta.delete().await?;
-        let (committed_rows, committed_bytes) = committed_stats(&delta);
-        let mut state = self.state.lock();
-        state.delta = delta;
-        state.committed_rows = committed_rows;
-        state.committed_bytes = committed_bytes;
+        install(&mut self.state.lock(), delta);
         Ok(rows)
     }
 
@@ -425,13 +425,11 @@ impl Table {
         let last_seq = segments.last().map(|s| s.seq).unwrap_or_default();
         match write_delta(delta, &self.physical, &batches, last_seq).await {
             Ok(delta) => {
-                let (committed_rows, committed_bytes) = committed_stats(&delta);
                 {
+                    // One lock: readers see the committed rows in the buffer or in Delta.
                     let mut state = self.state.lock();
-                    state.delta = delta;
                     state.committing.clear();
-                    state.committed_rows = committed_rows;
-                    state.committed_bytes = committed_bytes;
+                    install(&mut state, delta);
                 }
                 for segment in segments {
                     segment.remove()?;
