@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Colibri benchmarks: events ingestion (batched NDJSON and single events) and the cost of the
+# Colibri benchmarks: events ingestion (batched NDJSON and single events), CSV import, and the cost of the
 # WebAssembly hop (the same trivial handler as a component and as a native route).
 # Needs: a release build (made here), wrk (apt-get install wrk), python3; chdb and duckdb
 # (installed here with pip if missing) for the comparison with ClickHouse and DuckDB ingestion.
@@ -31,6 +31,9 @@ echo "== the same events and totals ingested by ClickHouse (chDB) and DuckDB, on
 python3 -c 'import chdb, duckdb; print("chdb", chdb.__version__, "(ClickHouse %s)," % chdb.engine_version, "duckdb", duckdb.__version__)'
 python3 bench/compare.py 10000 40
 python3 bench/compare.py 1000 200
+
+echo "== CSV import: one 1M-row file, Colibri vs chDB vs DuckDB"
+python3 bench/csv_import.py "http://127.0.0.1:$PORT" "$TOKEN" 1000000
 
 cat > "$DATA/event.lua" <<'LUA'
 wrk.method = "POST"
