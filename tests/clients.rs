@@ -1,6 +1,6 @@
 //! The real clients against a real server: the classic tb CLI (`pip install tinybird-cli`)
 //! authenticates, pushes a `.datasource` file, appends CSV and NDJSON files, lists,
-//! truncates and removes the data source, as a user would at a terminal.
+//! replaces, truncates and removes the data source, as a user would at a terminal.
 
 mod support;
 
@@ -82,6 +82,15 @@ fn the_tb_cli_manages_a_datasource_end_to_end() {
 
     let out = tb(&bin, &project, &["datasource", "ls"]);
     assert!(out.contains("name: stocks"), "{out}");
+
+    tb(
+        &bin,
+        &project,
+        &["datasource", "replace", "stocks", "stocks.csv"],
+    );
+    let answer = server.sql("SELECT count() AS n, sum(price) AS total FROM stocks FORMAT JSON");
+    assert_eq!(answer["data"][0]["n"], 3, "{answer}");
+    assert_eq!(answer["data"][0]["total"], 24.75, "{answer}");
 
     tb(
         &bin,

@@ -473,3 +473,78 @@ fn a_large_csv_file_reads_the_same_through_both_paths() {
         "{totals}"
     );
 }
+
+#[test]
+fn replace_swaps_all_rows_at_once_and_needs_create() {
+    let data = temp_dir("ds-replace");
+    let appender = create_token(&data, "appender", &["DATASOURCES:APPEND:prices"]);
+    let server = Colibri::start_in(&data, &[]);
+    let first = "symbol,price\nACME,1\nINIT,2\nZETA,3\n";
+    let reply = server.post_file(
+        "/v0/datasources?name=prices",
+        "csv",
+        "prices.csv",
+        first.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    // Buffered rows (sent as events, not yet committed) are replaced too.
+    assert_eq!(
+        server
+            .send_events("prices", "{\"symbol\": \"EVT\", \"price\": 9}\n", false)
+            .status,
+        202
+    );
+    assert_eq!(server.count("prices"), 4);
+
+    let second = "symbol,price\nNEW,10\nNEWER,20\n";
+    let reply = server.post_file(
+        "/v0/datasources?name=prices&mode=replace",
+        "csv",
+        "prices.csv",
+        second.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["successful_rows"], 2);
+    let rows = server.sql("SELECT symbol FROM prices ORDER BY symbol FORMAT JSON");
+    assert_eq!(
+        rows["data"],
+        serde_json::json!([{"symbol": "NEW"}, {"symbol": "NEWER"}])
+    );
+
+    // Refused replaces change nothing.
+    let refused = [
+        (
+            "/v0/datasources?name=prices&mode=replace&replace_condition=price%3E1",
+            None,
+            501,
+        ),
+        ("/v0/datasources?name=nowhere&mode=replace", None, 404),
+        (
+            "/v0/datasources?name=prices&mode=replace",
+            Some(appender.as_str()),
+            403,
+        ),
+    ];
+    for (path, token, status) in refused {
+        let reply = match token {
+            Some(token) => server.post_as(path, token, b"symbol,price\nX,1\n"),
+            None => server.post(path, b"symbol,price\nX,1\n"),
+        };
+        assert_eq!(reply.status, status, "{path}: {}", reply.text());
+    }
+    assert_eq!(server.count("prices"), 2);
+
+    // An empty replace leaves the rows, unless asked to truncate (DS-M9).
+    let reply = server.post(
+        "/v0/datasources?name=prices&mode=replace&format=csv",
+        b"symbol,price\n",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(server.count("prices"), 2);
+    let reply = server.post(
+        "/v0/datasources?name=prices&mode=replace&format=csv&replace_truncate_when_empty=true",
+        b"symbol,price\n",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(server.count("prices"), 0);
+}

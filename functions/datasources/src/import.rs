@@ -4,7 +4,8 @@
 //! a few MB at record boundaries, and each piece is converted and staged with the host as it
 //! arrives, so memory holds a piece, not the file. When the file ends, everything staged is
 //! committed at once (one commit per table): readers see all of an import or none of it.
-//! Parquet, URLs and `replace` answer 501.
+//! `mode=replace` swaps the rows in that same commit. Parquet, URLs and `replace_condition`
+//! answer 501.
 
 use std::io::Write;
 
@@ -128,10 +129,34 @@ fn mode_of(params: &Params) -> Result<&str, ApiError> {
     let mode = params.get("mode").unwrap_or("create");
     match mode {
         "create" | "append" => Ok(mode),
-        "replace" => Err(not_built("replace")),
+        "replace"
+            if params
+                .get("replace_condition")
+                .is_some_and(|c| !c.is_empty()) =>
+        {
+            Err(not_built("replace with replace_condition"))
+        }
+        "replace" => Ok(mode),
         other => Err(ApiError::bad_request(format!(
             "Invalid mode '{other}': use create, append or replace"
         ))),
+    }
+}
+
+/// The data source an `append` or `replace` names: an append may create it, a replace needs
+/// it to exist (DS-M5, DS-M6).
+fn named_target(mode: &str, name: Option<&str>) -> Result<Option<Datasource>, ApiError> {
+    match (mode, name) {
+        ("append" | "replace", None) => Err(name_required()),
+        ("append", Some(name)) => Ok(catalog::get_datasource(name)?),
+        ("replace", Some(name)) => match catalog::get_datasource(name)? {
+            Some(datasource) => Ok(Some(datasource)),
+            None => Err(ApiError::new(
+                404,
+                format!("Data Source '{name}' does not exist: replace needs an existing one"),
+            )),
+        },
+        _ => Ok(None),
     }
 }
 
@@ -144,11 +169,13 @@ fn without_data(params: &Params) -> Result<Response, ApiError> {
     }
     let format = format_of(params.get("format").unwrap_or("csv"))?;
     let name = params.get("name").filter(|n| !n.is_empty());
-    let existing = match (mode, name) {
-        ("append", None) => return Err(name_required()),
-        ("append", Some(name)) => catalog::get_datasource(name)?,
-        _ => None,
-    };
+    let existing = named_target(mode, name)?;
+    if let Some(datasource) = existing.as_ref().filter(|_| mode == "replace") {
+        // Replacing with no data leaves the rows, unless asked to truncate (DS-M9).
+        if params.flag("replace_truncate_when_empty")?.unwrap_or(false) {
+            storage::truncate(&datasource.name)?;
+        }
+    }
     let datasource = match existing {
         Some(datasource) => datasource,
         None => create(params, name, format, None)?,
@@ -179,6 +206,8 @@ struct Import {
     params: Params,
     format: &'static str,
     name: Option<String>,
+    /// `mode=replace`: the commit swaps the data source's rows for the file's.
+    replace: bool,
     /// The data source appended to, once known (at once for an existing one).
     datasource: Option<Datasource>,
     layout: Option<Layout>,
@@ -211,12 +240,9 @@ impl Import {
             .get("name")
             .filter(|n| !n.is_empty())
             .map(str::to_string);
-        let datasource = match (mode, &name) {
-            ("append", None) => return Err(name_required()),
-            ("append", Some(name)) => catalog::get_datasource(name)?,
-            _ => None,
-        };
+        let datasource = named_target(mode, name.as_deref())?;
         Ok(Import {
+            replace: mode == "replace",
             params,
             format,
             name,
@@ -377,10 +403,17 @@ impl Import {
         if !rest.is_empty() || self.layout.is_none() {
             self.piece(&rest)?;
         }
-        storage::commit_staged()?;
         let Some(datasource) = self.datasource else {
             return Err(ApiError::bad_request("The file holds no rows"));
         };
+        // A replace without rows leaves the data source as it is, unless asked to truncate
+        // it (DS-M9).
+        let truncate_when_empty = self
+            .params
+            .flag("replace_truncate_when_empty")?
+            .unwrap_or(false);
+        let replace = self.replace && (self.successful_rows > 0 || truncate_when_empty);
+        storage::commit_staged(replace.then_some(datasource.name.as_str()))?;
         let datasource = catalog::get_datasource(&datasource.id)?.unwrap_or(datasource);
         let quarantine_rows = self.quarantined_rows - self.invalid_lines;
         let error = if self.quarantined_rows > 0 {

@@ -392,8 +392,26 @@ impl colibri::platform::storage::Host for Capabilities {
         Ok(rows)
     }
 
-    async fn commit_staged(&mut self) -> Result<(), Error> {
+    async fn commit_staged(&mut self, replace: Option<String>) -> Result<(), Error> {
+        let replaced = match replace {
+            Some(name) => {
+                let target = self.appendable(&name)?;
+                if !self.principal.can_create() {
+                    return Err(error(
+                        ErrorKind::Forbidden,
+                        format!(
+                            "Replacing the rows of '{name}' needs the DATASOURCES:CREATE scope"
+                        ),
+                    ));
+                }
+                Some(target)
+            }
+            None => None,
+        };
         let mut by_table: Vec<(DataSource, Vec<Staged>)> = Vec::new();
+        if let Some(target) = &replaced {
+            by_table.push((target.clone(), Vec::new()));
+        }
         for (target, staged) in std::mem::take(&mut self.staged) {
             match by_table.iter_mut().find(|(d, _)| d.id == target.id) {
                 Some((_, parts)) => parts.push(staged),
@@ -403,7 +421,9 @@ impl colibri::platform::storage::Host for Capabilities {
         for (target, parts) in by_table {
             let started = Instant::now();
             let bytes = parts.iter().map(|p| p.bytes).sum();
-            let rows = self.storage().table(&target)?.commit_staged(parts).await?;
+            let replace = replaced.as_ref().is_some_and(|r| r.id == target.id);
+            let table = self.storage().table(&target)?;
+            let rows = table.commit_staged(parts, replace).await?;
             self.log_append(&target, rows, bytes, started);
         }
         Ok(())

@@ -340,21 +340,38 @@ impl Table {
         Ok(Staged { files, rows, bytes })
     }
 
-    /// Makes staged rows visible, all in one Delta commit; returns how many rows.
-    pub async fn commit_staged(&self, staged: Vec<Staged>) -> Result<u64> {
+    /// Makes staged rows visible, all in one Delta commit; returns how many rows. With
+    /// `replace` the same commit removes every row the table held (the buffered rows are
+    /// committed first, so they go too).
+    pub async fn commit_staged(&self, staged: Vec<Staged>, replace: bool) -> Result<u64> {
         let rows = staged.iter().map(|s| s.rows).sum();
-        let actions: Vec<Action> = staged
+        let mut actions: Vec<Action> = staged
             .into_iter()
             .flat_map(|s| s.files)
             .map(Action::Add)
             .collect();
-        if actions.is_empty() {
+        if replace {
+            self.commit_pending().await?;
+        } else if actions.is_empty() {
             return Ok(0);
         }
         let _one_commit_at_a_time = self.commit_lock.lock().await;
         let mut delta = self.state.lock().delta.clone();
+        if replace {
+            let snapshot = delta.snapshot()?;
+            actions.extend(
+                snapshot
+                    .log_data()
+                    .iter()
+                    .map(|file| Action::Remove(file.remove_action(true))),
+            );
+        }
         let operation = DeltaOperation::Write {
-            mode: SaveMode::Append,
+            mode: if replace {
+                SaveMode::Overwrite
+            } else {
+                SaveMode::Append
+            },
             partition_by: None,
             predicate: None,
         };
