@@ -548,3 +548,33 @@ fn replace_swaps_all_rows_at_once_and_needs_create() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(server.count("prices"), 0);
 }
+
+#[test]
+fn a_datasource_reads_back_as_its_datafile() {
+    let server = Colibri::start();
+    let schema =
+        encode("`ts` DateTime `json:$.ts`, `price` Decimal(10, 2) `json:$.price` DEFAULT 0");
+    let reply = server.post(
+        &format!(
+            "/v0/datasources?name=orders&format=ndjson&schema={schema}&description=Shop%20orders\
+             &engine_sorting_key=ts&engine_partition_key=toYYYYMM(ts)"
+        ),
+        b"",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let reply = server.get("/v0/datasources/orders.datasource");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(
+        reply
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_eq!(
+        reply.text(),
+        "DESCRIPTION >\n    Shop orders\n\nSCHEMA >\n    `ts` DateTime `json:$.ts`,\n    \
+         `price` Decimal(10, 2) `json:$.price` DEFAULT 0\n\nENGINE \"MergeTree\"\n\
+         ENGINE_PARTITION_KEY \"toYYYYMM(ts)\"\nENGINE_SORTING_KEY \"ts\"\n"
+    );
+    assert_eq!(server.get("/v0/datasources/nothing.datasource").status, 404);
+}

@@ -1,4 +1,5 @@
-//! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1;
+//! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1 or as
+//! its `.datasource` datafile;
 //! create and append (`POST`, streamed: see `import`); truncate and drop. Parquet data, URL
 //! imports, `replace` and the other management calls (alter, delete, rename) are not built
 //! yet and answer 501 or 405.
@@ -61,6 +62,17 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
                 .collect();
             Ok(json(200, &serde_json::json!({ "datasources": items })))
         }
+        (Method::Get, file) if file.ends_with(".datasource") && !file.contains('/') => {
+            let name = file.trim_end_matches(".datasource");
+            let datasource = catalog::get_datasource(name)?.ok_or_else(|| {
+                ApiError::new(404, format!("Data Source '{name}' does not exist"))
+            })?;
+            Ok(Response::builder()
+                .status(200)
+                .header("content-type", "text/plain; charset=utf-8")
+                .body(datafile(&datasource))
+                .build())
+        }
         (Method::Get, name) if !name.contains('/') => {
             let datasource = catalog::get_datasource(name)?.ok_or_else(|| {
                 ApiError::new(404, format!("Data Source '{name}' does not exist"))
@@ -97,6 +109,40 @@ fn drop_datasource(name: &str, params: &Params) -> Result<Response, ApiError> {
     }
     catalog::drop_datasource(&datasource.id)?;
     Ok(Response::builder().status(204).body(Vec::new()).build())
+}
+
+/// The `.datasource` datafile of a data source (DF-DS-01, DF-DS-02): its description, schema
+/// (backquoted names, JSONPaths, DEFAULTs) and engine settings, as `tb push` reads them.
+fn datafile(d: &Datasource) -> String {
+    let mut text = String::new();
+    if !d.description.is_empty() {
+        text.push_str("DESCRIPTION >\n");
+        for line in d.description.lines() {
+            text.push_str(&format!("    {line}\n"));
+        }
+        text.push('\n');
+    }
+    text.push_str("SCHEMA >\n");
+    let columns: Vec<String> = d
+        .columns
+        .iter()
+        .map(|c| {
+            let mut column = format!("    `{}` {}", c.name, c.type_);
+            if let Some(path) = &c.jsonpath {
+                column.push_str(&format!(" `json:{path}`"));
+            }
+            if let Some(default) = &c.default_value {
+                column.push_str(&format!(" DEFAULT {default}"));
+            }
+            column
+        })
+        .collect();
+    text.push_str(&columns.join(",\n"));
+    text.push_str(&format!("\n\nENGINE \"{}\"\n", d.engine));
+    for (key, value) in &d.engine_params {
+        text.push_str(&format!("{} \"{value}\"\n", key.to_ascii_uppercase()));
+    }
+    text
 }
 
 /// Keeps only the attributes named by `attrs` (DS-L2); empty or absent keeps everything.
