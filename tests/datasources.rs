@@ -252,6 +252,13 @@ fn a_csv_file_creates_a_datasource_with_a_guessed_schema() {
         ]
         .map(|(n, t)| vec![n.to_string(), t.to_string()])
     );
+    // Keys guessed as DS-T8 and DS-T9 say: dates first, then numbers, no Nullable or Bool.
+    let engine = &answer["datasource"]["engine"];
+    assert_eq!(engine["partition_key"], "toYear(day)", "{engine}");
+    assert_eq!(
+        engine["sorting_key"], "day, sold_at, product_id, price",
+        "{engine}"
+    );
     let rows =
         server.sql("SELECT product_id, city, price FROM sales ORDER BY product_id FORMAT JSON");
     assert_eq!(

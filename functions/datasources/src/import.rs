@@ -375,6 +375,15 @@ impl Import {
             if columns.is_empty() {
                 return Err(ApiError::bad_request("The CSV file holds no records"));
             }
+            let (partition_key, sorting_key) = infer::guess_keys(&columns);
+            for (key, guessed) in [
+                ("engine_partition_key", partition_key),
+                ("engine_sorting_key", sorting_key),
+            ] {
+                if self.params.get(key).is_none() && !guessed.is_empty() {
+                    self.params.insert(key, guessed);
+                }
+            }
             self.target(Some(columns))?;
             ((0..fields).map(Some).collect(), header)
         } else {

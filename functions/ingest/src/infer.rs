@@ -377,6 +377,49 @@ pub fn infer_csv_columns(
         .collect()
 }
 
+/// The partition and sorting keys Tinybird guesses for a new data source (DS-T8, DS-T9):
+/// partition by the year of the first Date or DateTime column (none without one); sort by
+/// the date and time columns, then the numeric ones, then the strings, skipping Nullable,
+/// Array, Map and JSON columns, at most four (`tuple()` when none qualifies).
+pub fn guess_keys(columns: &[Column]) -> (String, String) {
+    let kind = |type_name: &str| -> Option<u8> {
+        let base = type_name
+            .strip_prefix("LowCardinality(")
+            .and_then(|t| t.strip_suffix(')'))
+            .unwrap_or(type_name);
+        if base.starts_with("Date") {
+            Some(0)
+        } else if base.starts_with("Int")
+            || base.starts_with("UInt")
+            || base.starts_with("Float")
+            || base.starts_with("Decimal")
+        {
+            Some(1)
+        } else if base == "String" {
+            Some(2)
+        } else {
+            None
+        }
+    };
+    let partition = columns
+        .iter()
+        .find(|c| kind(&c.type_) == Some(0))
+        .map(|c| format!("toYear({})", c.name))
+        .unwrap_or_default();
+    let mut keyed: Vec<(u8, &str)> = columns
+        .iter()
+        .filter_map(|c| kind(&c.type_).map(|k| (k, c.name.as_str())))
+        .collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    let sorting: Vec<&str> = keyed.iter().take(4).map(|(_, name)| *name).collect();
+    let sorting = if sorting.is_empty() {
+        "tuple()".to_string()
+    } else {
+        sorting.join(", ")
+    };
+    (partition, sorting)
+}
+
 /// Events with unknown fields whose types are guessed per request (EV-9).
 const NEW_COLUMNS_SAMPLE: usize = 1_000;
 
