@@ -13,7 +13,7 @@ use colibri_guest::types::{self, Datasource};
 use colibri_guest::{ApiError, Params, catalog, json, storage};
 use colibri_ingest::csv_input::{self, Dialect};
 use colibri_ingest::upload::{FILE_PARTS, Gunzip, format_hint, read_all, too_large};
-use colibri_ingest::{Line, convert, infer, parse_events};
+use colibri_ingest::{convert, infer, parse_events};
 use colibri_types::schema::parse_schema;
 use futures_util::{StreamExt, TryStreamExt};
 use spin_sdk::http::{IncomingRequest, Response};
@@ -208,6 +208,8 @@ struct Import {
     name: Option<String>,
     /// `mode=replace`: the commit swaps the data source's rows for the file's.
     replace: bool,
+    /// The byte pieces end after (a new line); `None` keeps the file whole.
+    cut_byte: Option<u8>,
     /// The data source appended to, once known (at once for an existing one).
     datasource: Option<Datasource>,
     layout: Option<Layout>,
@@ -240,9 +242,17 @@ impl Import {
             .get("name")
             .filter(|n| !n.is_empty())
             .map(str::to_string);
+        let cut_byte = match format {
+            "ndjson" => Some(b'\n'),
+            _ => csv_input::cut_byte(
+                params.get("dialect_new_line"),
+                params.get("dialect_escapechar"),
+            )?,
+        };
         let datasource = named_target(mode, name.as_deref())?;
         Ok(Import {
             replace: mode == "replace",
+            cut_byte,
             params,
             format,
             name,
@@ -259,24 +269,11 @@ impl Import {
 
     /// Where the next piece of `pending` ends, if it holds a whole one.
     fn piece_end(&self) -> Option<usize> {
+        let cut_byte = self.cut_byte?;
         match self.format {
-            "ndjson" => {
-                memchr::memchr(b'\n', self.pending.get(PIECE_BYTES..)?).map(|i| PIECE_BYTES + i + 1)
-            }
-            _ if self
-                .params
-                .get("dialect_escapechar")
-                .is_some_and(|e| !e.is_empty()) =>
-            {
-                None
-            }
-            _ => {
-                let new_line = match self.params.get("dialect_new_line") {
-                    Some("\\r" | "\r") => b'\r',
-                    _ => b'\n',
-                };
-                csv_input::record_boundary(&self.pending, PIECE_BYTES, new_line)
-            }
+            "ndjson" => memchr::memchr(cut_byte, self.pending.get(PIECE_BYTES..)?)
+                .map(|i| PIECE_BYTES + i + 1),
+            _ => csv_input::record_boundary(&self.pending, PIECE_BYTES, cut_byte),
         }
     }
 
@@ -290,11 +287,7 @@ impl Import {
                 self.layout.get_or_insert(Layout::Ndjson);
                 let converted =
                     convert::convert(&datasource.columns, &lines, &[], Some(&self.import_id))?;
-                let invalid = lines
-                    .iter()
-                    .filter(|line| matches!(line, Line::Invalid(..)))
-                    .count() as u64;
-                (datasource, converted, invalid)
+                (datasource, converted, colibri_ingest::invalid_lines(&lines))
             }
             _ => {
                 let records = match self.layout {

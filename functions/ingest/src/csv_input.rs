@@ -42,16 +42,8 @@ impl Dialect {
         escape: Option<&str>,
         sample: &[u8],
     ) -> Result<Dialect, ApiError> {
-        let new_line = match new_line.filter(|n| !n.is_empty()) {
-            None => None,
-            Some("\\n" | "\n" | "\\r\\n" | "\r\n") => None,
-            Some("\\r" | "\r") => Some(b'\r'),
-            Some(other) => Some(single_byte("dialect_new_line", other)?),
-        };
-        let escape = match escape.filter(|e| !e.is_empty()) {
-            None => None,
-            Some(e) => Some(single_byte("dialect_escapechar", e)?),
-        };
+        let new_line = new_line_of(new_line)?;
+        let escape = escape_of(escape)?;
         let delimiter = match delimiter.filter(|d| !d.is_empty()) {
             Some("\\t") => b'\t',
             Some(d) => single_byte("dialect_delimiter", d)?,
@@ -79,11 +71,33 @@ impl Dialect {
             });
         builder.from_reader(input)
     }
+}
 
-    /// How ClickHouse and Tinybird name a delimiter in the `dialect` of an analysis.
-    pub fn delimiter_text(&self) -> String {
-        char::from(self.delimiter).to_string()
+/// `dialect_new_line` (DS-C3): `None` lets `\r\n`, `\n` and `\r` all end a record.
+fn new_line_of(new_line: Option<&str>) -> Result<Option<u8>, ApiError> {
+    match new_line.filter(|n| !n.is_empty()) {
+        None | Some("\\n" | "\n" | "\\r\\n" | "\r\n") => Ok(None),
+        Some("\\r" | "\r") => Ok(Some(b'\r')),
+        Some(other) => single_byte("dialect_new_line", other).map(Some),
     }
+}
+
+/// `dialect_escapechar` (DS-C4).
+fn escape_of(escape: Option<&str>) -> Result<Option<u8>, ApiError> {
+    match escape.filter(|e| !e.is_empty()) {
+        None => Ok(None),
+        Some(e) => single_byte("dialect_escapechar", e).map(Some),
+    }
+}
+
+/// The byte a file of this `dialect_new_line` and `dialect_escapechar` can be cut into
+/// pieces after (see `record_boundary`); `None` when it cannot be cut, because an escape
+/// character stops quotes from being counted.
+pub fn cut_byte(new_line: Option<&str>, escape: Option<&str>) -> Result<Option<u8>, ApiError> {
+    if escape_of(escape)?.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(new_line_of(new_line)?.unwrap_or(b'\n')))
 }
 
 fn single_byte(parameter: &str, value: &str) -> Result<u8, ApiError> {
@@ -281,10 +295,7 @@ pub fn convert_piece(
         ));
     }
     let lines = lines(read_records(dialect, piece).into_iter(), fields);
-    let invalid_lines = lines
-        .iter()
-        .filter(|line| matches!(line, Line::Invalid(..)))
-        .count() as u64;
+    let invalid_lines = crate::invalid_lines(&lines);
     let converted = convert::convert(columns, &lines, positions, Some(import_id))?;
     Ok((converted, invalid_lines))
 }
@@ -292,8 +303,7 @@ pub fn convert_piece(
 /// Where a piece of about `target` bytes of `data` can end: after the first `new_line` at or
 /// past `target` with an even number of quotes before it (RFC 4180 doubles quotes inside
 /// quoted fields, which keeps the count even). `None` when `data` holds no such place yet.
-/// (With an escape character quotes cannot be counted this way; callers keep such a file
-/// whole.)
+/// (With an escape character quotes cannot be counted this way: see `cut_byte`.)
 pub fn record_boundary(data: &[u8], target: usize, new_line: u8) -> Option<usize> {
     if data.len() <= target {
         return None;
@@ -458,6 +468,16 @@ mod tests {
         assert!(is_header(&records("city,country\nParis,France\n")));
         assert!(!is_header(&records("ann,31\nbob,40\n")));
         assert!(!is_header(&records("Paris,France\nParis,Spain\n")));
+    }
+
+    #[test]
+    fn files_are_cut_after_their_own_record_separator() {
+        assert_eq!(cut_byte(None, None).unwrap(), Some(b'\n'));
+        assert_eq!(cut_byte(Some("\\r\\n"), None).unwrap(), Some(b'\n'));
+        assert_eq!(cut_byte(Some("\\r"), None).unwrap(), Some(b'\r'));
+        assert_eq!(cut_byte(Some(";"), None).unwrap(), Some(b';'));
+        assert_eq!(cut_byte(None, Some("\\")).unwrap(), None);
+        assert!(cut_byte(Some("ab"), None).is_err());
     }
 
     #[test]

@@ -102,6 +102,14 @@ pub fn parse_events(body: &[u8], single_document: bool) -> Result<Vec<Line>, Api
     Ok(lines)
 }
 
+/// How many lines are not events or records (`invalid_lines` of an import).
+pub fn invalid_lines(lines: &[Line]) -> u64 {
+    lines
+        .iter()
+        .filter(|line| matches!(line, Line::Invalid(..)))
+        .count() as u64
+}
+
 /// The events that parsed, for schema guessing.
 pub fn sample(events: &[Line]) -> impl Iterator<Item = &serde_json::Value> {
     events.iter().filter_map(|line| match line {

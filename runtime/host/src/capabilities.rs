@@ -162,10 +162,7 @@ impl Capabilities {
     /// Adds an append to the ops log; a quarantine table's rows are reported on its data
     /// source's row.
     fn log_append(&self, target: &DataSource, rows: u64, bytes: u64, started: Instant) {
-        let owner = target
-            .quarantine_of
-            .as_deref()
-            .and_then(|id| self.storage().catalog().datasource(id));
+        let owner = self.quarantine_owner(target);
         self.storage().ops_log().add_append(Append {
             event_type: self.append_event,
             datasource: owner.as_ref().unwrap_or(target),
@@ -175,6 +172,14 @@ impl Capabilities {
             bytes,
             elapsed: started.elapsed(),
         });
+    }
+
+    /// The data source a quarantine table belongs to (`None` for a data source).
+    fn quarantine_owner(&self, target: &DataSource) -> Option<DataSource> {
+        target
+            .quarantine_of
+            .as_deref()
+            .and_then(|id| self.storage().catalog().datasource(id))
     }
 
     /// A data source that exists, or a not-found error naming it.
@@ -443,10 +448,7 @@ impl colibri::platform::storage::Host for Capabilities {
         }
         let started = Instant::now();
         let rows = self.storage().truncate(&target).await?;
-        let owner = target
-            .quarantine_of
-            .as_deref()
-            .and_then(|id| catalog.datasource(id));
+        let owner = self.quarantine_owner(&target);
         self.log_operation(
             "truncate",
             owner.as_ref().unwrap_or(&target),
