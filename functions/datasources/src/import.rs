@@ -1,11 +1,11 @@
 //! `POST /v0/datasources` (DS-M*, DS-R*): create a data source from a `schema`, or create or
-//! append from a CSV or NDJSON file. The file streams through: the request body (raw, or the
+//! append from a CSV, NDJSON or Parquet file. The file streams through: the request body (raw, or the
 //! file part of a multipart body) is gunzipped on the way when it is gzip, cut into pieces of
 //! a few MB at record boundaries, and each piece is converted and staged with the host as it
 //! arrives, so memory holds a piece, not the file. When the file ends, everything staged is
 //! committed at once (one commit per table): readers see all of an import or none of it.
-//! `mode=replace` swaps the rows in that same commit. Parquet, URLs and `replace_condition`
-//! answer 501.
+//! `mode=replace` swaps the rows in that same commit. A Parquet file is held whole (its
+//! footer comes last) and decoded a batch at a time. URLs and `replace_condition` answer 501.
 
 use std::io::Write;
 
@@ -13,7 +13,7 @@ use colibri_guest::types::{self, Datasource};
 use colibri_guest::{ApiError, Params, catalog, json, storage};
 use colibri_ingest::csv_input::{self, Dialect};
 use colibri_ingest::upload::{FILE_PARTS, Gunzip, format_hint, read_all, too_large};
-use colibri_ingest::{convert, infer, parse_events};
+use colibri_ingest::{convert, infer, parquet_input, parse_events};
 use colibri_types::schema::parse_schema;
 use futures_util::{StreamExt, TryStreamExt};
 use spin_sdk::http::{IncomingRequest, Response};
@@ -28,6 +28,10 @@ const MAX_MULTIPART_BYTES: u64 = 500 * 1024 * 1024;
 
 /// Largest file once decompressed (LIM-8).
 const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
+
+/// Largest Parquet file (decompressed): a Parquet file is held whole in the component's
+/// memory while it is decoded.
+const MAX_PARQUET_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Size of the pieces a file is converted in.
 const PIECE_BYTES: usize = 4 << 20;
@@ -192,7 +196,8 @@ fn name_required() -> ApiError {
 
 /// How the pieces of a file map to the data source, fixed by its first piece.
 enum Layout {
-    Ndjson,
+    /// By JSONPaths (NDJSON, Parquet).
+    Json,
     Csv {
         dialect: Dialect,
         positions: Vec<Option<usize>>,
@@ -214,6 +219,9 @@ struct Import {
     datasource: Option<Datasource>,
     layout: Option<Layout>,
     import_id: String,
+    /// The first bytes were looked at: a Parquet file is one whatever its part or name says
+    /// (the classic CLI uploads Parquet under `ndjson`).
+    sniffed: bool,
     pending: Vec<u8>,
     file_bytes: u64,
     successful_rows: u64,
@@ -235,15 +243,13 @@ impl Import {
             Some(format) => format_of(format)?,
             None => hint.unwrap_or("csv"),
         };
-        if format == "parquet" {
-            return Err(not_built("parquet data"));
-        }
         let name = params
             .get("name")
             .filter(|n| !n.is_empty())
             .map(str::to_string);
         let cut_byte = match format {
             "ndjson" => Some(b'\n'),
+            "parquet" => None,
             _ => csv_input::cut_byte(
                 params.get("dialect_new_line"),
                 params.get("dialect_escapechar"),
@@ -259,12 +265,24 @@ impl Import {
             datasource,
             layout: None,
             import_id: uuid::Uuid::new_v4().to_string(),
+            sniffed: false,
             pending: Vec::new(),
             file_bytes: 0,
             successful_rows: 0,
             quarantined_rows: 0,
             invalid_lines: 0,
         })
+    }
+
+    /// Looks at the file's first bytes once: Parquet's magic makes it a Parquet file.
+    fn sniff(&mut self) {
+        if !self.sniffed {
+            self.sniffed = true;
+            if self.pending.starts_with(parquet_input::MAGIC) {
+                self.format = "parquet";
+                self.cut_byte = None;
+            }
+        }
     }
 
     /// Where the next piece of `pending` ends, if it holds a whole one.
@@ -277,43 +295,64 @@ impl Import {
         }
     }
 
-    /// Converts and stages one piece (whole records); the first one also fixes the layout,
-    /// creating the data source when needed.
-    fn piece(&mut self, piece: &[u8]) -> Result<(), ApiError> {
-        let (datasource, converted, invalid_lines) = match self.format {
-            "ndjson" => {
-                let lines = parse_events(piece, false)?;
-                let datasource = self.target(None)?;
-                self.layout.get_or_insert(Layout::Ndjson);
-                let converted =
-                    convert::convert(&datasource.columns, &lines, &[], Some(&self.import_id))?;
-                (datasource, converted, colibri_ingest::invalid_lines(&lines))
+    /// Converts and stages one piece (whole records, or a whole Parquet file); the first one
+    /// also fixes the layout, creating the data source when needed.
+    fn piece(&mut self, piece: Vec<u8>) -> Result<(), ApiError> {
+        match self.format {
+            "ndjson" => self.stage_events(&parse_events(&piece, false)?),
+            "parquet" => {
+                self.target(None)?;
+                let mut batches = parquet_input::batches(piece)?;
+                while let Some(batch) = parquet_input::next_batch(&mut batches)? {
+                    self.stage_events(&parquet_input::events(&batch)?)?;
+                }
+                Ok(())
             }
-            _ => {
-                let records = match self.layout {
-                    Some(_) => piece,
-                    None => &piece[self.csv_layout(piece)?..],
-                };
-                let datasource = self.target(None)?;
-                let Some(Layout::Csv {
-                    dialect,
-                    positions,
-                    fields,
-                }) = &self.layout
-                else {
-                    unreachable!("the first piece fixes a CSV layout");
-                };
-                let (converted, invalid) = csv_input::convert_piece(
-                    records,
-                    dialect,
-                    &datasource.columns,
-                    positions,
-                    *fields,
-                    &self.import_id,
-                )?;
-                (datasource, converted, invalid)
-            }
+            _ => self.stage_csv(&piece),
+        }
+    }
+
+    /// Converts and stages events by the data source's JSONPaths.
+    fn stage_events(&mut self, lines: &[colibri_ingest::Line]) -> Result<(), ApiError> {
+        let datasource = self.target(None)?;
+        self.layout.get_or_insert(Layout::Json);
+        let converted = convert::convert(&datasource.columns, lines, &[], Some(&self.import_id))?;
+        self.stage(&datasource, converted, colibri_ingest::invalid_lines(lines))
+    }
+
+    /// Converts and stages CSV records, the first piece fixing the layout.
+    fn stage_csv(&mut self, piece: &[u8]) -> Result<(), ApiError> {
+        let records = match self.layout {
+            Some(_) => piece,
+            None => &piece[self.csv_layout(piece)?..],
         };
+        let datasource = self.target(None)?;
+        let Some(Layout::Csv {
+            dialect,
+            positions,
+            fields,
+        }) = &self.layout
+        else {
+            unreachable!("the first piece fixes a CSV layout");
+        };
+        let (converted, invalid_lines) = csv_input::convert_piece(
+            records,
+            dialect,
+            &datasource.columns,
+            positions,
+            *fields,
+            &self.import_id,
+        )?;
+        self.stage(&datasource, converted, invalid_lines)
+    }
+
+    /// Stages converted rows and their quarantined ones.
+    fn stage(
+        &mut self,
+        datasource: &Datasource,
+        converted: convert::Converted,
+        invalid_lines: u64,
+    ) -> Result<(), ApiError> {
         self.invalid_lines += invalid_lines;
         self.quarantined_rows += converted.quarantined;
         if !converted.rows.is_empty() {
@@ -401,9 +440,10 @@ impl Import {
 
     /// Converts what is left, commits everything staged, and answers (DS-R2, DS-R3).
     fn finish(mut self) -> Result<Response, ApiError> {
+        self.sniff();
         let rest = std::mem::take(&mut self.pending);
         if !rest.is_empty() || self.layout.is_none() {
-            self.piece(&rest)?;
+            self.piece(rest)?;
         }
         let Some(datasource) = self.datasource else {
             return Err(ApiError::bad_request("The file holds no rows"));
@@ -450,10 +490,22 @@ impl Write for Import {
             return Err(std::io::Error::other(too_large(MAX_FILE_BYTES)));
         }
         self.pending.extend_from_slice(buf);
+        if self.pending.len() >= parquet_input::MAGIC.len() {
+            self.sniff();
+        }
+        if self.format == "parquet" && self.file_bytes > MAX_PARQUET_BYTES {
+            return Err(std::io::Error::other(ApiError::new(
+                413,
+                format!(
+                    "The Parquet file is larger than {MAX_PARQUET_BYTES} bytes: Parquet files \
+                     are read whole, split larger ones"
+                ),
+            )));
+        }
         while let Some(end) = self.piece_end() {
             let rest = self.pending.split_off(end);
             let piece = std::mem::replace(&mut self.pending, rest);
-            self.piece(&piece).map_err(std::io::Error::other)?;
+            self.piece(piece).map_err(std::io::Error::other)?;
         }
         Ok(buf.len())
     }

@@ -22,6 +22,8 @@ const LOW_CARDINALITY_MAX_DISTINCT: usize = 1000;
 #[derive(Default)]
 struct Observed {
     present: usize,
+    /// Values seen at the path, each element of an array counting once (AN-6).
+    occurrences: usize,
     nulls: usize,
     kinds: Kinds,
     raw_json: bool,
@@ -161,6 +163,7 @@ fn observe(
             Value::Array(items) => {
                 let entry = paths.entry(path).or_default();
                 entry.present += 1;
+                entry.occurrences += items.len();
                 if items.iter().all(|i| !i.is_array()) {
                     let kinds = entry.array.get_or_insert_with(Default::default);
                     for item in items {
@@ -173,6 +176,7 @@ fn observe(
             other => {
                 let entry = paths.entry(path).or_default();
                 entry.present += 1;
+                entry.occurrences += 1;
                 if other.is_null() {
                     entry.nulls += 1;
                 }
@@ -197,12 +201,14 @@ fn observe_array_of_objects(paths: &mut BTreeMap<String, Observed>, path: &str, 
     if !addressable {
         let entry = paths.entry(path.to_string()).or_default();
         entry.present += 1;
+        entry.occurrences += 1;
         entry.raw_json = true;
         return;
     }
     for (leaf, values) in leaves {
         let entry = paths.entry(leaf).or_default();
         entry.present += 1;
+        entry.occurrences += values.len();
         entry.element_nulls |= values.len() < items.len() || values.iter().any(|v| v.is_null());
         let kinds = entry.array.get_or_insert_with(Default::default);
         for value in values {
@@ -253,8 +259,23 @@ fn nullable(type_name: &str) -> String {
     }
 }
 
+/// A guessed column and how often its path held a value in the sample (AN-6: occurrences
+/// over sampled events, so an array path with three elements in one event is 3).
+pub struct GuessedColumn {
+    pub column: Column,
+    pub present_pct: f64,
+}
+
 /// The guessed columns for a sample of events.
 pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column> {
+    guess_columns(events)
+        .into_iter()
+        .map(|guessed| guessed.column)
+        .collect()
+}
+
+/// The guessed columns for a sample of events, with their presence.
+pub fn guess_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<GuessedColumn> {
     let mut paths = BTreeMap::new();
     let mut sampled = 0;
     for event in events.take(SAMPLE_SIZE) {
@@ -263,7 +284,7 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
             sampled += 1;
         }
     }
-    let mut columns: Vec<(bool, Column)> = Vec::new();
+    let mut columns: Vec<(bool, GuessedColumn)> = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (path, observed) in paths {
         let name = column_name(&path);
@@ -309,11 +330,14 @@ pub fn infer_columns<'a>(events: impl Iterator<Item = &'a Value>) -> Vec<Column>
         };
         columns.push((
             nullable,
-            Column {
-                name,
-                type_: type_name,
-                jsonpath: Some(jsonpath),
-                default_value: None,
+            GuessedColumn {
+                column: Column {
+                    name,
+                    type_: type_name,
+                    jsonpath: Some(jsonpath),
+                    default_value: None,
+                },
+                present_pct: observed.occurrences as f64 / sampled.max(1) as f64,
             },
         ));
     }

@@ -1,5 +1,5 @@
 //! What the guests that take rows in share: reading a (gzipped) body, splitting NDJSON into
-//! events, reading CSV records (`csv_input`), guessing a schema from events or records
+//! events, reading CSV records (`csv_input`) and Parquet files (`parquet_input`), guessing a schema from events or records
 //! (`infer`), converting them to Arrow rows by the JSONPaths or positions of a data source's
 //! columns (`convert`, quarantining what does not fit), and appending both through the
 //! host's storage capability.
@@ -8,6 +8,7 @@ pub mod convert;
 pub mod csv_input;
 pub mod infer;
 mod jsonpath;
+pub mod parquet_input;
 mod temporal;
 pub mod upload;
 

@@ -213,7 +213,9 @@ fn compile_cached(
         }
     }
     let compiled = engine.precompile_component(&bytes)?;
-    let temporary = cached.with_extension("tmp");
+    // Servers starting at once may compile the same component: each writes its own file and
+    // the last rename wins, with identical bytes.
+    let temporary = cached.with_extension(format!("{}.tmp", std::process::id()));
     std::fs::write(&temporary, &compiled)?;
     std::fs::rename(&temporary, &cached)?;
     // SAFETY: produced just above by this engine.

@@ -277,9 +277,20 @@ fn cell_text(column: &Column, row: usize) -> String {
             Kind::DateTime { precision } => {
                 date_time_text(&column.formatter.value(row).to_string(), precision)
             }
+            Kind::Decimal => decimal_text(column.formatter.value(row).to_string()),
             _ => column.formatter.value(row).to_string(),
         },
     }
+}
+
+/// A decimal without trailing fractional zeros, as ClickHouse prints it by default
+/// (`output_format_decimal_trailing_zeros = 0`): `12.50` → `12.5`, `12.00` → `12`.
+fn decimal_text(mut text: String) -> String {
+    if text.contains('.') {
+        let kept = text.trim_end_matches('0').trim_end_matches('.').len();
+        text.truncate(kept);
+    }
+    text
 }
 
 /// A date-time printed with exactly its precision's fractional digits.
