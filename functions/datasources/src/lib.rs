@@ -1,6 +1,6 @@
 //! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1 or as
 //! its `.datasource` datafile;
-//! create and append (`POST`, streamed: see `import`); truncate and drop. Parquet data, URL
+//! create, append and replace (`POST`, streamed: see `import`); truncate and drop. URL
 //! imports, `replace` and the other management calls (alter, delete, rename) are not built
 //! yet and answer 501 or 405.
 
