@@ -1,6 +1,6 @@
 //! The real clients against a real server: the classic tb CLI (`pip install tinybird-cli`)
-//! authenticates, pushes a `.datasource` file, appends CSV and NDJSON files, lists,
-//! replaces, truncates and removes the data source, as a user would at a terminal.
+//! authenticates, pushes a `.datasource` file, appends CSV and NDJSON files, lists, analyses
+//! files, replaces, truncates and removes the data source, as a user would at a terminal.
 
 mod support;
 
@@ -82,6 +82,20 @@ fn the_tb_cli_manages_a_datasource_end_to_end() {
 
     let out = tb(&bin, &project, &["datasource", "ls"]);
     assert!(out.contains("name: stocks"), "{out}");
+
+    let out = tb(&bin, &project, &["datasource", "analyze", "stocks.ndjson"]);
+    assert!(
+        out.contains(
+            "day Date `json:$.day`, price Float64 `json:$.price`, symbol String `json:$.symbol`"
+        ),
+        "{out}"
+    );
+    let out = tb(&bin, &project, &["datasource", "analyze", "stocks.csv"]);
+    assert!(
+        out.contains("symbol String, day Date, price Float64"),
+        "{out}"
+    );
+    assert!(out.contains("delimiter"), "{out}");
 
     tb(
         &bin,

@@ -126,7 +126,11 @@ fn parquet_files_import_by_jsonpath_whatever_their_codec_part_or_compression() {
         &broken,
     );
     assert_eq!(reply.status, 400, "{}", reply.text());
-    assert!(reply.error_message().contains("Parquet"), "{}", reply.text());
+    assert!(
+        reply.error_message().contains("Parquet"),
+        "{}",
+        reply.text()
+    );
     assert_eq!(server.count("orders"), 3);
 }
 
@@ -139,9 +143,76 @@ fn parquet_without_a_schema_is_refused_as_documented() {
         r#"[{"id": 1, "name": "ann", "ts": None, "price": None, "tags": [], "address": None}]"#,
         "snappy",
     );
-    let reply = server.post_file("/v0/datasources?name=guessed", "parquet", "rows.parquet", &file);
+    let reply = server.post_file(
+        "/v0/datasources?name=guessed",
+        "parquet",
+        "rows.parquet",
+        &file,
+    );
     assert_eq!(reply.status, 400, "{}", reply.text());
     assert!(reply.error_message().contains("schema"), "{}", reply.text());
     let listed = server.get("/v0/datasources").json();
     assert_eq!(listed["datasources"], serde_json::json!([]), "{listed}");
+}
+
+#[test]
+fn analyze_reads_the_types_a_parquet_file_declares_and_its_schema_imports_the_file() {
+    let server = Colibri::start();
+    let file = write_parquet(
+        &temp_dir("parquet-analyze"),
+        "rows.parquet",
+        r#"[
+            {"id": 1, "name": "ann", "ts": "2024-03-01 10:00:00.250", "price": "9.50",
+             "tags": ["a"], "address": {"city": "Lyon", "zip": 69001}},
+            {"id": 2, "name": "bob", "ts": "2024-03-02 11:30:00", "price": "12.00",
+             "tags": [], "address": {"city": "Oslo", "zip": None}},
+        ]"#,
+        "snappy",
+    );
+    let reply = server.post_file("/v0/analyze", "file", "rows.parquet", &file);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    let types: std::collections::BTreeMap<String, (String, String)> = answer["analysis"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap().to_string();
+            (text("name"), (text("recommended_type"), text("path")))
+        })
+        .collect();
+    let expected = [
+        ("id", "Int64", "$.id"),
+        ("name", "String", "$.name"),
+        ("ts", "DateTime64(3)", "$.ts"),
+        ("price", "Decimal(10, 2)", "$.price"),
+        ("tags", "Array(String)", "$.tags[:]"),
+        ("address_city", "String", "$.address.city"),
+        ("address_zip", "Nullable(Int32)", "$.address.zip"),
+    ];
+    for (name, type_name, path) in expected {
+        assert_eq!(
+            types.get(name),
+            Some(&(type_name.to_string(), path.to_string())),
+            "{name}: {answer}"
+        );
+    }
+    assert_eq!(types.len(), expected.len(), "{answer}");
+    assert_eq!(answer["preview"]["rows"], 2, "{answer}");
+
+    let schema = answer["analysis"]["schema"].as_str().unwrap();
+    let reply = server.post_file(
+        &format!(
+            "/v0/datasources?name=analysed&format=parquet&schema={}",
+            encode(schema)
+        ),
+        "parquet",
+        "rows.parquet",
+        &file,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["successful_rows"], 2, "{}", reply.text());
+    let rows = server.sql("SELECT sum(price) AS total, max(ts) AS last FROM analysed FORMAT JSON");
+    assert_eq!(rows["data"][0]["total"], 21.5, "{rows}");
+    assert_eq!(rows["data"][0]["last"], "2024-03-02 11:30:00.000", "{rows}");
 }

@@ -12,26 +12,15 @@ use std::io::Write;
 use colibri_guest::types::{self, Datasource};
 use colibri_guest::{ApiError, Params, catalog, json, storage};
 use colibri_ingest::csv_input::{self, Dialect};
-use colibri_ingest::upload::{FILE_PARTS, Gunzip, format_hint, read_all, too_large};
+use colibri_ingest::upload::{self, too_large};
 use colibri_ingest::{convert, infer, parquet_input, parse_events};
 use colibri_types::schema::parse_schema;
-use futures_util::{StreamExt, TryStreamExt};
 use spin_sdk::http::{IncomingRequest, Response};
 
 use crate::datasource_json;
 
-/// Largest raw (non-multipart) body of an import, on the wire (LIM-4).
-const MAX_RAW_BODY_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Largest multipart body of an import, on the wire (LIM-5).
-const MAX_MULTIPART_BYTES: u64 = 500 * 1024 * 1024;
-
 /// Largest file once decompressed (LIM-8).
 const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
-
-/// Largest Parquet file (decompressed): a Parquet file is held whole in the component's
-/// memory while it is decoded.
-const MAX_PARQUET_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Size of the pieces a file is converted in.
 const PIECE_BYTES: usize = 4 << 20;
@@ -42,90 +31,16 @@ const DIALECT_SAMPLE_BYTES: usize = 64 * 1024;
 /// Records sampled to guess a CSV file's header and column types (DS-T1).
 const GUESS_SAMPLE_RECORDS: usize = 10_000;
 
-fn header(request: &IncomingRequest, name: &str) -> Option<String> {
-    let values = request.headers().get(name);
-    values
-        .first()
-        .map(|value| String::from_utf8_lossy(value).into_owned())
-}
-
 /// `POST /v0/datasources`.
 pub async fn import(request: IncomingRequest) -> Result<Response, ApiError> {
-    let path_with_query = request.path_with_query().unwrap_or_default();
-    let query = path_with_query.split_once('?').map_or("", |(_, q)| q);
-    let mut params = Params::from_query(query);
-    let content_type = header(&request, "content-type").unwrap_or_default();
-    let said_gzip =
-        header(&request, "content-encoding").is_some_and(|e| e.eq_ignore_ascii_case("gzip"));
-    let body = request.into_body_stream();
-
-    if content_type.starts_with("multipart/form-data") {
-        let boundary = multer::parse_boundary(&content_type)
-            .map_err(|e| ApiError::bad_request(format!("Invalid multipart Content-Type: {e}")))?;
-        let mut wire_bytes = 0u64;
-        let chunks = body.map(move |chunk| {
-            let chunk = chunk.map_err(|e| std::io::Error::other(format!("{e:?}")))?;
-            wire_bytes += chunk.len() as u64;
-            if wire_bytes > MAX_MULTIPART_BYTES {
-                return Err(std::io::Error::other(too_large(MAX_MULTIPART_BYTES)));
-            }
-            Ok(multer::bytes::Bytes::from(chunk))
-        });
-        let mut multipart = multer::Multipart::new(chunks, boundary);
-        let broken = |e: multer::Error| match e {
-            multer::Error::StreamReadFailed(inner) => match inner.downcast::<std::io::Error>() {
-                Ok(io) => ApiError::from_io(*io),
-                Err(other) => ApiError::bad_request(format!("Invalid multipart body: {other}")),
-            },
-            other => ApiError::bad_request(format!("Invalid multipart body: {other}")),
-        };
-        while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
-            let part = field.name().unwrap_or_default().to_string();
-            let filename = field.file_name().map(str::to_string);
-            if !FILE_PARTS.contains(&part.as_str()) && filename.is_none() {
-                let value = field.text().await.map_err(broken)?;
-                params.insert(&part, value);
-                continue;
-            }
-            let hint = format_hint(Some(&part), filename.as_deref());
-            let gzip_named = filename.as_deref().is_some_and(|f| f.ends_with(".gz"));
-            let mut sink = Gunzip::new(Import::new(params, hint)?, gzip_named);
-            while let Some(chunk) = field.chunk().await.map_err(broken)? {
-                sink.write_all(&chunk).map_err(ApiError::from_io)?;
-            }
-            return sink.finish().map_err(ApiError::from_io)?.finish();
-        }
-        return without_data(&params);
+    let (params, import) = upload::receive(request, is_parameter, |params, hint| {
+        Import::new(params.clone(), hint)
+    })
+    .await?;
+    match import {
+        Some(import) => import.finish(),
+        None => without_data(&params),
     }
-
-    let urlencoded = content_type.starts_with("application/x-www-form-urlencoded");
-    if urlencoded {
-        let body = read_all(body, MAX_RAW_BODY_BYTES).await?;
-        if body.is_empty() || holds_parameters(&body) {
-            params.merge_form(&body);
-            return without_data(&params);
-        }
-        let mut sink = Gunzip::new(Import::new(params, None)?, said_gzip);
-        sink.write_all(&body).map_err(ApiError::from_io)?;
-        return sink.finish().map_err(ApiError::from_io)?.finish();
-    }
-
-    let mut body = Box::pin(body.peekable());
-    if body.as_mut().peek().await.is_none() {
-        return without_data(&params);
-    }
-    let mut sink = Gunzip::new(Import::new(params, None)?, said_gzip);
-    let mut wire_bytes = 0u64;
-    let mut body =
-        body.map_err(|e| ApiError::bad_request(format!("Reading the body failed: {e:?}")));
-    while let Some(chunk) = body.try_next().await? {
-        wire_bytes += chunk.len() as u64;
-        if wire_bytes > MAX_RAW_BODY_BYTES {
-            return Err(too_large(MAX_RAW_BODY_BYTES));
-        }
-        sink.write_all(&chunk).map_err(ApiError::from_io)?;
-    }
-    sink.finish().map_err(ApiError::from_io)?.finish()
 }
 
 /// The mode of an import (DS-M*), checked.
@@ -402,8 +317,11 @@ impl Import {
             let fields = sample.first().map_or(0, |r| r.len());
             let names = csv_input::column_names(header.then(|| &sample[0]), fields);
             let type_guessing = self.params.flag("type_guessing")?.unwrap_or(true);
-            let columns =
-                infer::infer_csv_columns(&names, &sample[usize::from(header)..], type_guessing);
+            let columns: Vec<_> =
+                infer::guess_csv_columns(&names, &sample[usize::from(header)..], type_guessing)
+                    .into_iter()
+                    .map(|guessed| guessed.column)
+                    .collect();
             if columns.is_empty() {
                 return Err(ApiError::bad_request("The CSV file holds no records"));
             }
@@ -493,14 +411,8 @@ impl Write for Import {
         if self.pending.len() >= parquet_input::MAGIC.len() {
             self.sniff();
         }
-        if self.format == "parquet" && self.file_bytes > MAX_PARQUET_BYTES {
-            return Err(std::io::Error::other(ApiError::new(
-                413,
-                format!(
-                    "The Parquet file is larger than {MAX_PARQUET_BYTES} bytes: Parquet files \
-                     are read whole, split larger ones"
-                ),
-            )));
+        if self.format == "parquet" {
+            parquet_input::check_size(self.file_bytes).map_err(std::io::Error::other)?;
         }
         while let Some(end) = self.piece_end() {
             let rest = self.pending.split_off(end);
@@ -541,21 +453,12 @@ const PARAMETERS: [&str; 12] = [
     "token",
 ];
 
-/// Whether a urlencoded body holds this endpoint's parameters rather than data: every key is
-/// a plain name and one of them is a parameter of this endpoint. (curl sends `--data-binary
-/// @file` with the form content type, so an NDJSON or CSV file arrives labelled as a form;
-/// clients add parameters of their own, such as the CLI's `branch_mode`.)
-fn holds_parameters(body: &[u8]) -> bool {
-    let is_name =
-        |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    let is_parameter = |key: &str| {
-        PARAMETERS.contains(&key)
-            || key.starts_with("engine_")
-            || key.starts_with("dialect_")
-            || key.starts_with("replace_")
-    };
-    let mut pairs = form_urlencoded::parse(body);
-    pairs.clone().all(|(key, _)| is_name(&key)) && pairs.any(|(key, _)| is_parameter(&key))
+/// Whether a form field is a parameter of this endpoint.
+fn is_parameter(key: &str) -> bool {
+    PARAMETERS.contains(&key)
+        || key.starts_with("engine_")
+        || key.starts_with("dialect_")
+        || key.starts_with("replace_")
 }
 
 fn not_built(what: &str) -> ApiError {

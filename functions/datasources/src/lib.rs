@@ -1,31 +1,20 @@
 //! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1 or as
 //! its `.datasource` datafile;
 //! create, append and replace (`POST`, streamed: see `import`); truncate and drop. URL
-//! imports, `replace` and the other management calls (alter, delete, rename) are not built
-//! yet and answer 501 or 405.
+//! imports, `replace_condition` and the other management calls (alter, delete, rename) are
+//! not built yet and answer 501 or 405.
 
 mod import;
 
 use colibri_guest::types::Datasource;
-use colibri_guest::{ApiError, Params, catalog, json, respond, storage};
+use colibri_guest::{ApiError, Params, catalog, json, respond, send, storage};
 use spin_sdk::http::conversions::TryFromIncomingRequest;
-use spin_sdk::http::{
-    IncomingRequest, Method, OutgoingResponse, Request, Response, ResponseOutparam,
-};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
-    let mut response = respond(route(request).await);
-    let body = std::mem::take(response.body_mut());
-    match OutgoingResponse::try_from(response) {
-        Ok(outgoing) => {
-            if let Err(error) = response_out.set_with_body(outgoing, body).await {
-                eprintln!("sending the response failed: {error}");
-            }
-        }
-        Err(error) => eprintln!("building the response failed: {error}"),
-    }
+    send(respond(route(request).await), response_out).await;
 }
 
 /// Imports stream their body (`import`); every other call reads it whole first.

@@ -364,13 +364,14 @@ fn csv_value(text: &str) -> Value {
     Value::String(text.to_string())
 }
 
-/// The guessed columns of a CSV file, in the file's order, named `names`; with
-/// `type_guessing` off every column is `String` (DS-T3, DS-T5).
-pub fn infer_csv_columns(
+/// The guessed columns of a CSV file, in the file's order, named `names`, with the share of
+/// records holding a value; with `type_guessing` off every column is `String` (DS-T3, DS-T5).
+pub fn guess_csv_columns(
     names: &[String],
     records: &[csv::StringRecord],
     type_guessing: bool,
-) -> Vec<Column> {
+) -> Vec<GuessedColumn> {
+    let sampled = records.len().min(SAMPLE_SIZE);
     names
         .iter()
         .enumerate()
@@ -384,18 +385,21 @@ pub fn infer_csv_columns(
             }
             let type_name = if !type_guessing {
                 "String".to_string()
-            } else if nulls == records.len().min(SAMPLE_SIZE) {
+            } else if nulls == sampled {
                 nullable("String")
             } else if nulls > 0 {
                 nullable(&kinds.clickhouse_type())
             } else {
                 kinds.clickhouse_type()
             };
-            Column {
-                name: name.clone(),
-                type_: type_name,
-                jsonpath: None,
-                default_value: None,
+            GuessedColumn {
+                column: Column {
+                    name: name.clone(),
+                    type_: type_name,
+                    jsonpath: None,
+                    default_value: None,
+                },
+                present_pct: (sampled - nulls) as f64 / sampled.max(1) as f64,
             }
         })
         .collect()

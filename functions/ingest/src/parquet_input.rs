@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
-use arrow_array::RecordBatch;
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{RecordBatch, RecordBatchReader};
+use arrow_schema::{DataType, Field};
 use colibri_guest::ApiError;
 use colibri_types::ChType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -18,11 +18,29 @@ use crate::Line;
 /// The magic bytes a Parquet file starts (and ends) with.
 pub const MAGIC: &[u8; 4] = b"PAR1";
 
+/// Largest Parquet file (decompressed): a Parquet file is held whole in the component's
+/// memory while it is decoded.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Records decoded at a time.
 const BATCH_ROWS: usize = 16 * 1024;
 
 fn invalid(error: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("The file is not a readable Parquet file: {error}"))
+}
+
+/// The 413 of a Parquet file past `MAX_FILE_BYTES` once `bytes` of it have arrived.
+pub fn check_size(bytes: u64) -> Result<(), ApiError> {
+    if bytes <= MAX_FILE_BYTES {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        413,
+        format!(
+            "The Parquet file is larger than {MAX_FILE_BYTES} bytes: Parquet files are read \
+             whole, split larger ones"
+        ),
+    ))
 }
 
 /// The record batches of a whole Parquet file.
@@ -55,7 +73,7 @@ pub fn events(batch: &RecordBatch) -> Result<Vec<Line>, ApiError> {
 /// The ClickHouse type the file declares for each scalar path outside lists (`$.a`,
 /// `$.a_struct.b`), without nullability: what a guess from values alone cannot tell (an
 /// Int64 column of small numbers, a Decimal, a DateTime64's precision).
-pub fn declared_types(schema: &Schema) -> HashMap<String, ChType> {
+pub fn declared_types(reader: &ParquetRecordBatchReader) -> HashMap<String, ChType> {
     fn walk(prefix: &str, field: &Field, types: &mut HashMap<String, ChType>) {
         let path = format!("{prefix}.{}", field.name());
         match field.data_type() {
@@ -81,7 +99,7 @@ pub fn declared_types(schema: &Schema) -> HashMap<String, ChType> {
         }
     }
     let mut types = HashMap::new();
-    for field in schema.fields() {
+    for field in reader.schema().fields() {
         walk("$", field, &mut types);
     }
     types

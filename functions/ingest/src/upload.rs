@@ -5,8 +5,124 @@
 
 use std::io::Write;
 
-use colibri_guest::ApiError;
-use futures_util::{Stream, StreamExt};
+use colibri_guest::{ApiError, Params};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use spin_sdk::http::IncomingRequest;
+
+/// Largest raw (non-multipart) body of an upload, on the wire (LIM-4).
+pub const MAX_RAW_BODY_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Largest multipart body of an upload, on the wire (LIM-5).
+pub const MAX_MULTIPART_BYTES: u64 = 500 * 1024 * 1024;
+
+fn header(request: &IncomingRequest, name: &str) -> Option<String> {
+    let values = request.headers().get(name);
+    values
+        .first()
+        .map(|value| String::from_utf8_lossy(value).into_owned())
+}
+
+/// Reads an upload (DS-3, AN-2): its parameters, from the query string and the text parts of
+/// a multipart body or a form body, and its file, which streams (gunzipped on the way when it
+/// is gzip) into the writer `open` makes from the parameters seen before it and the format
+/// the file's part or name stands for (`format_hint`). Returns the
+/// parameters and that writer, once the file has ended; no writer when the request holds no
+/// file. `is_parameter` tells the endpoint's parameters, for telling a form body from a file
+/// sent with the form content type.
+pub async fn receive<W: Write>(
+    request: IncomingRequest,
+    is_parameter: fn(&str) -> bool,
+    open: impl FnOnce(&Params, Option<&'static str>) -> Result<W, ApiError>,
+) -> Result<(Params, Option<W>), ApiError> {
+    let path_with_query = request.path_with_query().unwrap_or_default();
+    let query = path_with_query.split_once('?').map_or("", |(_, q)| q);
+    let mut params = Params::from_query(query);
+    let content_type = header(&request, "content-type").unwrap_or_default();
+    let said_gzip =
+        header(&request, "content-encoding").is_some_and(|e| e.eq_ignore_ascii_case("gzip"));
+    let body = request.into_body_stream();
+
+    if content_type.starts_with("multipart/form-data") {
+        let boundary = multer::parse_boundary(&content_type)
+            .map_err(|e| ApiError::bad_request(format!("Invalid multipart Content-Type: {e}")))?;
+        let mut wire_bytes = 0u64;
+        let chunks = body.map(move |chunk| {
+            let chunk = chunk.map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+            wire_bytes += chunk.len() as u64;
+            if wire_bytes > MAX_MULTIPART_BYTES {
+                return Err(std::io::Error::other(too_large(MAX_MULTIPART_BYTES)));
+            }
+            Ok(multer::bytes::Bytes::from(chunk))
+        });
+        let mut multipart = multer::Multipart::new(chunks, boundary);
+        let broken = |e: multer::Error| match e {
+            multer::Error::StreamReadFailed(inner) => match inner.downcast::<std::io::Error>() {
+                Ok(io) => ApiError::from_io(*io),
+                Err(other) => ApiError::bad_request(format!("Invalid multipart body: {other}")),
+            },
+            other => ApiError::bad_request(format!("Invalid multipart body: {other}")),
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+            let part = field.name().unwrap_or_default().to_string();
+            let filename = field.file_name().map(str::to_string);
+            if !FILE_PARTS.contains(&part.as_str()) && filename.is_none() {
+                let value = field.text().await.map_err(broken)?;
+                params.insert(&part, value);
+                continue;
+            }
+            let gzip_named = filename.as_deref().is_some_and(|f| f.ends_with(".gz"));
+            let hint = format_hint(Some(&part), filename.as_deref());
+            let mut sink = Gunzip::new(open(&params, hint)?, gzip_named);
+            while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                sink.write_all(&chunk).map_err(ApiError::from_io)?;
+            }
+            let file = sink.finish().map_err(ApiError::from_io)?;
+            return Ok((params, Some(file)));
+        }
+        return Ok((params, None));
+    }
+
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = read_all(body, MAX_RAW_BODY_BYTES).await?;
+        if body.is_empty() || holds_parameters(&body, is_parameter) {
+            params.merge_form(&body);
+            return Ok((params, None));
+        }
+        let mut sink = Gunzip::new(open(&params, None)?, said_gzip);
+        sink.write_all(&body).map_err(ApiError::from_io)?;
+        let file = sink.finish().map_err(ApiError::from_io)?;
+        return Ok((params, Some(file)));
+    }
+
+    let mut body = Box::pin(body.peekable());
+    if body.as_mut().peek().await.is_none() {
+        return Ok((params, None));
+    }
+    let mut sink = Gunzip::new(open(&params, None)?, said_gzip);
+    let mut wire_bytes = 0u64;
+    let mut body =
+        body.map_err(|e| ApiError::bad_request(format!("Reading the body failed: {e:?}")));
+    while let Some(chunk) = body.try_next().await? {
+        wire_bytes += chunk.len() as u64;
+        if wire_bytes > MAX_RAW_BODY_BYTES {
+            return Err(too_large(MAX_RAW_BODY_BYTES));
+        }
+        sink.write_all(&chunk).map_err(ApiError::from_io)?;
+    }
+    let file = sink.finish().map_err(ApiError::from_io)?;
+    Ok((params, Some(file)))
+}
+
+/// Whether a urlencoded body holds the endpoint's parameters rather than data: every key is
+/// a plain name and one of them is a parameter of the endpoint. (curl sends `--data-binary
+/// @file` with the form content type, so an NDJSON or CSV file arrives labelled as a form;
+/// clients add parameters of their own, such as the CLI's `branch_mode`.)
+fn holds_parameters(body: &[u8], is_parameter: fn(&str) -> bool) -> bool {
+    let is_name =
+        |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let mut pairs = form_urlencoded::parse(body);
+    pairs.clone().all(|(key, _)| is_name(&key)) && pairs.any(|(key, _)| is_parameter(&key))
+}
 
 /// Multipart parts that carry the file (DS-3: clients name it after the format, or `file`).
 pub const FILE_PARTS: [&str; 4] = ["csv", "ndjson", "parquet", "file"];

@@ -2,7 +2,7 @@
 //! and the one mapping from platform errors to HTTP statuses and Tinybird's error body. It
 //! holds no route logic.
 
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{OutgoingResponse, Request, Response, ResponseOutparam};
 
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
@@ -19,6 +19,19 @@ pub mod bindings {
 }
 
 pub use bindings::colibri::platform::{auth, catalog, query, storage, types};
+
+/// Sends a response from a handler that took the raw request (to stream its body).
+pub async fn send(mut response: Response, response_out: ResponseOutparam) {
+    let body = std::mem::take(response.body_mut());
+    match OutgoingResponse::try_from(response) {
+        Ok(outgoing) => {
+            if let Err(error) = response_out.set_with_body(outgoing, body).await {
+                eprintln!("sending the response failed: {error}");
+            }
+        }
+        Err(error) => eprintln!("building the response failed: {error}"),
+    }
+}
 
 /// An error on its way to the client: an HTTP status, a message, and for query errors the
 /// ClickHouse error code (sent as `X-DB-Exception-Code`).

@@ -77,15 +77,30 @@ impl From<QueryError> for Error {
 
 /// The record batches of an Arrow IPC stream sent by a guest.
 fn decode_ipc(stream: &[u8]) -> Result<Vec<arrow::record_batch::RecordBatch>, Error> {
+    Ok(decode_ipc_with_schema(stream)?.1)
+}
+
+/// The schema and record batches of an Arrow IPC stream sent by a guest.
+fn decode_ipc_with_schema(
+    stream: &[u8],
+) -> Result<
+    (
+        arrow::datatypes::SchemaRef,
+        Vec<arrow::record_batch::RecordBatch>,
+    ),
+    Error,
+> {
     let reader = StreamReader::try_new(stream, None).map_err(|e| {
         error(
             ErrorKind::BadRequest,
             format!("not an Arrow IPC stream: {e}"),
         )
     })?;
-    reader
+    let schema = reader.schema();
+    let batches = reader
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| error(ErrorKind::BadRequest, format!("bad Arrow IPC stream: {e}")))
+        .map_err(|e| error(ErrorKind::BadRequest, format!("bad Arrow IPC stream: {e}")))?;
+    Ok((schema, batches))
 }
 
 fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
@@ -488,6 +503,24 @@ impl colibri::platform::query::Host for Capabilities {
     ) -> Result<colibri::platform::query::Output, Error> {
         let settings = Settings::from_pairs(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let output = self.services.query.execute(&sql, &settings, self).await?;
+        Ok(colibri::platform::query::Output {
+            content_type: output.content_type.to_string(),
+            body: output.body,
+        })
+    }
+
+    async fn encode(
+        &mut self,
+        arrow_ipc_stream: Vec<u8>,
+        format: String,
+        settings: Vec<(String, String)>,
+    ) -> Result<colibri::platform::query::Output, Error> {
+        let settings = Settings::from_pairs(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let (schema, batches) = decode_ipc_with_schema(&arrow_ipc_stream)?;
+        let output = self
+            .services
+            .query
+            .encode(&format, &schema, &batches, &settings)?;
         Ok(colibri::platform::query::Output {
             content_type: output.content_type.to_string(),
             body: output.body,

@@ -187,6 +187,29 @@ impl QueryEngine {
         })
     }
 
+    /// Encodes rows that are not a query's result (an IPC stream's `schema` and `batches`)
+    /// in the format named `format_name`.
+    pub fn encode(
+        &self,
+        format_name: &str,
+        schema: &arrow::datatypes::Schema,
+        batches: &[RecordBatch],
+        settings: &Settings,
+    ) -> Result<QueryOutput> {
+        let started = Instant::now();
+        let format = Format::from_name(format_name)?;
+        let statistics = format::Statistics {
+            elapsed: started.elapsed(),
+            rows_read: batches.iter().map(RecordBatch::num_rows).sum(),
+            bytes_read: batches.iter().map(RecordBatch::get_array_memory_size).sum(),
+            rows_before_limit: None,
+        };
+        Ok(QueryOutput {
+            content_type: format.content_type(),
+            body: format::encode(format, schema, batches, &statistics, settings)?,
+        })
+    }
+
     /// A session of its own for one query: the shared configuration and functions, and an
     /// empty catalog that will hold only the tables this query was allowed to resolve.
     fn session_state(&self) -> Result<SessionState> {
