@@ -1,6 +1,7 @@
 //! The real clients against a real server: the classic tb CLI (`pip install tinybird-cli`)
-//! authenticates, pushes a `.datasource` file, appends CSV and NDJSON files, lists, analyses
-//! files, replaces, truncates and removes the data source, as a user would at a terminal.
+//! authenticates, pushes a `.datasource` file, appends CSV and NDJSON files, deletes rows,
+//! lists, analyses files, replaces, truncates and removes the data source, as a user would at
+//! a terminal.
 
 mod support;
 
@@ -79,6 +80,21 @@ fn the_tb_cli_manages_a_datasource_end_to_end() {
     );
     let answer = server.sql("SELECT sum(price) AS total FROM stocks FORMAT JSON");
     assert_eq!(answer["data"][0]["total"], 28.25, "{answer}");
+
+    // Deleting rows is a job the CLI waits for through the Jobs API.
+    tb(
+        &bin,
+        &project,
+        &[
+            "datasource",
+            "delete",
+            "stocks",
+            "--sql-condition",
+            "symbol = 'NDJ'",
+            "--yes",
+        ],
+    );
+    assert_eq!(server.count("stocks"), 3);
 
     let out = tb(&bin, &project, &["datasource", "ls"]);
     assert!(out.contains("name: stocks"), "{out}");

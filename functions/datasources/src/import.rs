@@ -1,16 +1,18 @@
 //! `POST /v0/datasources` (DS-M*, DS-R*): create a data source from a `schema`, or create or
-//! append from a CSV, NDJSON or Parquet file. The file streams through: the request body (raw, or the
-//! file part of a multipart body) is gunzipped on the way when it is gzip, cut into pieces of
+//! append from a CSV, NDJSON or Parquet file or URL. The file streams through: the request
+//! body (raw, or the file part of a multipart body) is gunzipped on the way when it is gzip, cut into pieces of
 //! a few MB at record boundaries, and each piece is converted and staged with the host as it
 //! arrives, so memory holds a piece, not the file. When the file ends, everything staged is
 //! committed at once (one commit per table): readers see all of an import or none of it.
 //! `mode=replace` swaps the rows in that same commit. A Parquet file is held whole (its
-//! footer comes last) and decoded a batch at a time. URLs and `replace_condition` answer 501.
+//! footer comes last) and decoded a batch at a time. A `url` queues a job whose run is this
+//! same request replayed by the host with the downloaded file as its body.
+//! `replace_condition` answers 501.
 
 use std::io::Write;
 
 use colibri_guest::types::{self, Datasource};
-use colibri_guest::{ApiError, Params, catalog, json, storage};
+use colibri_guest::{ApiError, Params, auth, catalog, job_envelope, job_json, jobs, json, storage};
 use colibri_ingest::csv_input::{self, Dialect};
 use colibri_ingest::upload::{self, too_large};
 use colibri_ingest::{convert, infer, parquet_input, parse_events};
@@ -33,13 +35,77 @@ const GUESS_SAMPLE_RECORDS: usize = 10_000;
 
 /// `POST /v0/datasources`.
 pub async fn import(request: IncomingRequest) -> Result<Response, ApiError> {
+    let authority = request.authority().unwrap_or_default();
     let (params, import) = upload::receive(request, is_parameter, |params, hint| {
         Import::new(params.clone(), hint)
     })
     .await?;
     match import {
         Some(import) => import.finish(),
-        None => without_data(&params),
+        None => match params.get("url").filter(|url| !url.is_empty()) {
+            Some(url) => queue_url_import(&params, url, &authority),
+            None => without_data(&params),
+        },
+    }
+}
+
+/// A URL import (DS-U*): checked now, then queued as a job that downloads the file and
+/// replays this request with it as the body (DS-R4).
+fn queue_url_import(params: &Params, url: &str, authority: &str) -> Result<Response, ApiError> {
+    let mode = mode_of(params)?;
+    if let Some(format) = params.get("format") {
+        format_of(format)?;
+    }
+    let given_name = params.get("name").filter(|n| !n.is_empty());
+    let existing = named_target(mode, given_name)?;
+    let name = given_name.map_or_else(|| name_from_url(url), str::to_string);
+    if mode == "create" && catalog::get_datasource(&name)?.is_some() {
+        return Err(ApiError::new(
+            409,
+            format!("Data Source \"{name}\" already exists"),
+        ));
+    }
+    let mut replayed = params.clone();
+    replayed.insert("name", name.clone());
+    let text = |value: &str| serde_json::json!(value).to_string();
+    let mut details = vec![
+        ("mode".to_string(), text(mode)),
+        ("url".to_string(), text(url)),
+        ("statistics".to_string(), "null".to_string()),
+    ];
+    if let Some(condition) = params.get("replace_condition") {
+        details.push(("replace_condition".to_string(), text(condition)));
+    }
+    let job = jobs::submit(&jobs::JobSpec {
+        kind: "import".to_string(),
+        path_and_query: format!(
+            "/v0/datasources?{}",
+            replayed.query_string(&["url", "token"])
+        ),
+        url: Some(url.to_string()),
+        datasource: name,
+        details,
+    })?;
+    let mut job = job_json(&job, authority)?;
+    if let Some(datasource) = &existing {
+        job["datasource"] = datasource_json(datasource);
+    }
+    Ok(job_envelope(job, &["import_id"]))
+}
+
+/// The name of a data source a URL creates (DS-M2): the URL's last path segment without its
+/// extensions, made a valid name; `datasource_<8 hex digits>` when nothing is left.
+fn name_from_url(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let last = path.rsplit('/').next().unwrap_or_default();
+    let stem = last.split('.').next().unwrap_or_default();
+    let name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    match name.chars().next() {
+        Some(first) if first.is_ascii_alphabetic() || first == '_' => name,
+        _ => generated_name(),
     }
 }
 
@@ -83,9 +149,6 @@ fn named_target(mode: &str, name: Option<&str>) -> Result<Option<Datasource>, Ap
 /// or, for `append`, does nothing to the existing one.
 fn without_data(params: &Params) -> Result<Response, ApiError> {
     let mode = mode_of(params)?;
-    if params.get("url").is_some() {
-        return Err(not_built("URL imports"));
-    }
     let format = format_of(params.get("format").unwrap_or("csv"))?;
     let name = params.get("name").filter(|n| !n.is_empty());
     let existing = named_target(mode, name)?;
@@ -179,7 +242,10 @@ impl Import {
             name,
             datasource,
             layout: None,
-            import_id: uuid::Uuid::new_v4().to_string(),
+            // A URL import's run is its job: the job's id is the import's (DS-R4).
+            import_id: auth::current_principal()
+                .job
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             sniffed: false,
             pending: Vec::new(),
             file_bytes: 0,
@@ -396,6 +462,8 @@ impl Import {
                 "invalid_lines": self.invalid_lines,
                 "successful_rows": self.successful_rows,
                 "quarantined_rows": self.quarantined_rows,
+                // What a finished import job reports (DS-U3).
+                "statistics": {"bytes": self.file_bytes, "row_count": self.successful_rows},
             }),
         ))
     }

@@ -1,13 +1,16 @@
 //! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1 or as
 //! its `.datasource` datafile;
-//! create, append and replace (`POST`, streamed: see `import`); truncate and drop. URL
-//! imports, `replace_condition` and the other management calls (alter, delete, rename) are
-//! not built yet and answer 501 or 405.
+//! create, append and replace (`POST`, streamed, or a URL import queued as a job: see
+//! `import`); delete rows (a job), truncate and drop. `replace_condition` and the other
+//! management calls (alter, rename) are not built yet and answer 501 or 405.
 
 mod import;
 
 use colibri_guest::types::Datasource;
-use colibri_guest::{ApiError, Params, catalog, json, respond, send, storage};
+use colibri_guest::{
+    ApiError, Params, auth, catalog, job_envelope, job_json, jobs, json, query, respond, send,
+    storage,
+};
 use spin_sdk::http::conversions::TryFromIncomingRequest;
 use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
@@ -74,12 +77,78 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
             storage::truncate(name)?;
             Ok(Response::builder().status(205).body(Vec::new()).build())
         }
+        (Method::Post, path) if path.ends_with("/delete") => {
+            let mut params = params;
+            if colibri_guest::header(request, "content-type")
+                .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
+            {
+                params.merge_form(request.body());
+            }
+            let authority = colibri_guest::header(request, "host").unwrap_or("localhost");
+            delete_rows(path.trim_end_matches("/delete"), &params, authority)
+        }
         (Method::Delete, name) if !name.contains('/') => drop_datasource(name, &params),
         (method, _) => Err(ApiError::new(
             405,
             format!("{method} is not supported on {} yet", request.path()),
         )),
     }
+}
+
+/// `POST /v0/datasources/{name}/delete` (DS-D*): `dry_run=true` counts the rows the
+/// condition matches; otherwise the condition is checked and the deletion queued as a
+/// `delete_data` job, whose run (this same request replayed by the host) deletes them.
+fn delete_rows(name: &str, params: &Params, authority: &str) -> Result<Response, ApiError> {
+    let datasource = catalog::get_datasource(name)?
+        .ok_or_else(|| ApiError::new(404, format!("Data Source '{name}' does not exist")))?;
+    let condition = params
+        .get("delete_condition")
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::bad_request("The `delete_condition` parameter (an SQL condition) is required")
+        })?;
+    if auth::current_principal().job.is_some() {
+        let rows = storage::delete_where(&datasource.name, condition)?;
+        return Ok(json(200, &serde_json::json!({ "rows_affected": rows })));
+    }
+    // Counting checks the condition too: a wrong one is a 400 now, not a failed job.
+    let count = query::execute(
+        &format!(
+            "SELECT count() AS n FROM `{}` WHERE ({condition}) FORMAT JSON",
+            datasource.name.replace('`', "")
+        ),
+        &[],
+    )?;
+    let counted: serde_json::Value = serde_json::from_slice(&count.body)
+        .map_err(|e| ApiError::new(500, format!("The count is not JSON: {e}")))?;
+    let matching = &counted["data"][0]["n"];
+    if params.flag("dry_run")?.unwrap_or(false) {
+        return Ok(json(
+            200,
+            &serde_json::json!({ "rows_to_be_deleted": matching }),
+        ));
+    }
+    let job = jobs::submit(&jobs::JobSpec {
+        kind: "delete_data".to_string(),
+        path_and_query: format!(
+            "/v0/datasources/{}/delete?{}",
+            datasource.name,
+            params.query_string(&["token", "dry_run"])
+        ),
+        url: None,
+        datasource: datasource.name.clone(),
+        details: vec![
+            (
+                "delete_condition".to_string(),
+                serde_json::json!(condition).to_string(),
+            ),
+            (
+                "datasource".to_string(),
+                serde_json::json!({"id": datasource.id, "name": datasource.name}).to_string(),
+            ),
+        ],
+    })?;
+    Ok(job_envelope(job_json(&job, authority)?, &["delete_id"]))
 }
 
 /// `DELETE /v0/datasources/{name}` (DS-X*): with `dry_run=true` the dependencies that would

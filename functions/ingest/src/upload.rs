@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use colibri_guest::{ApiError, Params};
+use colibri_guest::{ApiError, Params, auth};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use spin_sdk::http::IncomingRequest;
 
@@ -40,6 +40,13 @@ pub async fn receive<W: Write>(
     let content_type = header(&request, "content-type").unwrap_or_default();
     let said_gzip =
         header(&request, "content-encoding").is_some_and(|e| e.eq_ignore_ascii_case("gzip"));
+    // A raw body may name its file (`Content-Disposition: attachment; filename="x.csv.gz"`),
+    // as the host does for a URL import's download.
+    let filename = header(&request, "content-disposition").and_then(|value| {
+        let (_, name) = value.split_once("filename=")?;
+        Some(name.trim().trim_matches('"').to_string())
+    });
+    let gzip_named = filename.as_deref().is_some_and(|f| f.ends_with(".gz"));
     let body = request.into_body_stream();
 
     if content_type.starts_with("multipart/form-data") {
@@ -98,13 +105,20 @@ pub async fn receive<W: Write>(
     if body.as_mut().peek().await.is_none() {
         return Ok((params, None));
     }
-    let mut sink = Gunzip::new(open(&params, None)?, said_gzip);
+    let hint = format_hint(None, filename.as_deref());
+    let mut sink = Gunzip::new(open(&params, hint)?, said_gzip || gzip_named);
+    // The body of a job's run is a file the host downloaded (DS-U*): only the file size
+    // limits bound it.
+    let max_wire_bytes = match auth::current_principal().job {
+        Some(_) => u64::MAX,
+        None => MAX_RAW_BODY_BYTES,
+    };
     let mut wire_bytes = 0u64;
     let mut body =
         body.map_err(|e| ApiError::bad_request(format!("Reading the body failed: {e:?}")));
     while let Some(chunk) = body.try_next().await? {
         wire_bytes += chunk.len() as u64;
-        if wire_bytes > MAX_RAW_BODY_BYTES {
+        if wire_bytes > max_wire_bytes {
             return Err(too_large(MAX_RAW_BODY_BYTES));
         }
         sink.write_all(&chunk).map_err(ApiError::from_io)?;

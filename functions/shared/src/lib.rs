@@ -18,7 +18,7 @@ pub mod bindings {
     const _PLATFORM_WIT: &str = include_str!("../../../wit/platform.wit");
 }
 
-pub use bindings::colibri::platform::{auth, catalog, query, storage, types};
+pub use bindings::colibri::platform::{auth, catalog, jobs, query, storage, types};
 
 /// Sends a response from a handler that took the raw request (to stream its body).
 pub async fn send(mut response: Response, response_out: ResponseOutparam) {
@@ -31,6 +31,37 @@ pub async fn send(mut response: Response, response_out: ResponseOutparam) {
         }
         Err(error) => eprintln!("building the response failed: {error}"),
     }
+}
+
+/// A job object (JOB-6) from the host's JSON text, with its `job_url` on the host the client
+/// called (JOB-2) and, for an import, its `import_id`.
+pub fn job_json(text: &str, authority: &str) -> Result<serde_json::Value, ApiError> {
+    let mut job: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| ApiError::new(500, format!("The job is not JSON: {e}")))?;
+    let id = job["id"].as_str().unwrap_or_default().to_string();
+    job["job_url"] = serde_json::json!(format!("http://{authority}/v0/jobs/{id}"));
+    if job["kind"] == "import" {
+        // An import job's id is its import's (JOB-7).
+        job["import_id"] = serde_json::json!(id);
+    }
+    Ok(job)
+}
+
+/// The answer to a request that queued a job (DS-R4, DS-D3): the job, and its id, status and
+/// URL at the top level, with `id_names` (`import_id`, `delete_id`) equal to the id.
+pub fn job_envelope(job: serde_json::Value, id_names: &[&str]) -> Response {
+    let mut envelope = serde_json::json!({
+        "id": job["id"],
+        "job_id": job["id"],
+        "job_url": job["job_url"],
+        "status": job["status"],
+        "datasource": job["datasource"],
+    });
+    for name in id_names {
+        envelope[*name] = job["id"].clone();
+    }
+    envelope["job"] = job;
+    json(200, &envelope)
 }
 
 /// An error on its way to the client: an HTTP status, a message, and for query errors the
@@ -148,6 +179,20 @@ impl Params {
             .collect();
         self.0.retain(|(k, _)| !form.iter().any(|(f, _)| f == k));
         self.0.extend(form);
+    }
+
+    /// The parameters as a query string, leaving out `without` (a job replays its request
+    /// with this).
+    pub fn query_string(&self, without: &[&str]) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in self
+            .0
+            .iter()
+            .filter(|(k, _)| !without.contains(&k.as_str()))
+        {
+            query.append_pair(key, value);
+        }
+        query.finish()
     }
 
     /// Sets a parameter, replacing earlier values.

@@ -45,6 +45,8 @@ pub struct Principal {
     pub token_name: String,
     pub scope_texts: Vec<String>,
     scopes: Vec<Scope>,
+    /// The job a run carries out, when the host replays a queued job's request.
+    pub job: Option<String>,
 }
 
 /// The data source a quarantine table belongs to is what scopes name.
@@ -65,6 +67,7 @@ impl Principal {
             token_name,
             scope_texts,
             scopes,
+            job: None,
         }
     }
 
@@ -73,6 +76,14 @@ impl Principal {
         catalog
             .token_by_value(token)
             .map(|t| Principal::new(t.name, t.scopes))
+    }
+
+    /// The same caller, running `job` (or no job).
+    pub fn running(&self, job: Option<String>) -> Principal {
+        Principal {
+            job,
+            ..self.clone()
+        }
     }
 
     pub fn is_admin(&self) -> bool {

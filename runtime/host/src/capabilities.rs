@@ -11,6 +11,7 @@ use colibri_storage::{Append, DataSource, NewDataSource, OPS_LOG_TABLE, Staged, 
 use datafusion::catalog::TableProvider;
 
 use crate::auth::Principal;
+use crate::jobs::{Jobs, Replay};
 
 wasmtime::component::bindgen!({
     path: "../../wit",
@@ -24,12 +25,15 @@ use colibri::platform::types::{Column, Datasource, Error, ErrorKind, NewDatasour
 pub struct Services {
     pub storage: Arc<Storage>,
     pub query: QueryEngine,
+    pub jobs: Jobs,
 }
 
 /// What a component instance may reach: the services, as the request's principal.
 pub struct Capabilities {
     pub services: Arc<Services>,
     pub principal: Arc<Principal>,
+    /// The component serving the request (a job it queues replays to it).
+    pub component: String,
     /// The request's `x-request-id`, logged with the operations it makes.
     pub request_id: String,
     /// The ops-log event type of this request's appends (`append-hfi` for the Events API).
@@ -103,13 +107,31 @@ fn decode_ipc_with_schema(
     Ok((schema, batches))
 }
 
-fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
+/// A time as the API prints it: UTC, `YYYY-MM-DD HH:MM:SS.ffffff`.
+pub(crate) fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
     time.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
 
 impl Capabilities {
     fn storage(&self) -> &Storage {
         &self.services.storage
+    }
+
+    /// A data source whose rows the caller may remove (truncate, delete): DATASOURCES:CREATE
+    /// or DATASOURCES:DROP:<name>. `doing` names the operation in the error.
+    fn removable(&self, datasource: &str, doing: &str) -> Result<DataSource, Error> {
+        let target = self.existing(datasource)?;
+        let catalog = self.storage().catalog();
+        if !self.principal.can_create() && !self.principal.can_drop(catalog, &target) {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!(
+                    "{doing} '{}' needs the DATASOURCES:CREATE or DATASOURCES:DROP:{} scope",
+                    target.name, target.name
+                ),
+            ));
+        }
+        Ok(target)
     }
 
     fn describe(&self, datasource: &DataSource) -> Datasource {
@@ -250,6 +272,24 @@ impl Capabilities {
             ));
         }
         Ok(datasource)
+    }
+}
+
+/// The tables a deletion's condition may read: the committed rows of its own table.
+struct OneTable {
+    name: String,
+    committed: Arc<dyn TableProvider>,
+}
+
+impl TableResolver for OneTable {
+    fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>, QueryError> {
+        if name == self.name {
+            return Ok(self.committed.clone());
+        }
+        Err(QueryError::bad_request(
+            colibri_query::codes::UNKNOWN_TABLE,
+            format!("A delete condition reads only its own Data Source, not '{name}'"),
+        ))
     }
 }
 
@@ -450,17 +490,7 @@ impl colibri::platform::storage::Host for Capabilities {
     }
 
     async fn truncate(&mut self, datasource: String) -> Result<u64, Error> {
-        let target = self.existing(&datasource)?;
-        let catalog = self.storage().catalog();
-        if !self.principal.can_create() && !self.principal.can_drop(catalog, &target) {
-            return Err(error(
-                ErrorKind::Forbidden,
-                format!(
-                    "Truncating '{}' needs the DATASOURCES:CREATE or DATASOURCES:DROP:{} scope",
-                    target.name, target.name
-                ),
-            ));
-        }
+        let target = self.removable(&datasource, "Truncating")?;
         let started = Instant::now();
         let rows = self.storage().truncate(&target).await?;
         let owner = self.quarantine_owner(&target);
@@ -472,6 +502,29 @@ impl colibri::platform::storage::Host for Capabilities {
         )
         .await;
         Ok(rows)
+    }
+
+    async fn delete_where(&mut self, datasource: String, condition: String) -> Result<u64, Error> {
+        let target = self.removable(&datasource, "Deleting rows of")?;
+        let started = Instant::now();
+        let name = target.name.replace('`', "");
+        // ClickHouse deletes the rows where the condition is true; NULL keeps a row.
+        let sql = format!("SELECT * FROM `{name}` WHERE ({condition}) IS NOT TRUE");
+        let table = self.storage().table(&target)?;
+        let query = &self.services.query;
+        let (before, after) = table
+            .rewrite(|committed| async move {
+                let only_this_table = OneTable { name, committed };
+                query
+                    .collect(&sql, &only_this_table)
+                    .await
+                    .map_err(|e| colibri_storage::Error::Invalid(e.message))
+            })
+            .await?;
+        // DS-D7: a deletion is logged with the rows the data source had.
+        self.log_operation("delete", &target, started, Some(before))
+            .await;
+        Ok(before.saturating_sub(after))
     }
 
     async fn read(&mut self, datasource: String) -> Result<Vec<u8>, Error> {
@@ -533,6 +586,92 @@ impl colibri::platform::auth::Host for Capabilities {
         colibri::platform::auth::Principal {
             token_name: self.principal.token_name.clone(),
             scopes: self.principal.scope_texts.clone(),
+            job: self.principal.job.clone(),
         }
+    }
+}
+
+impl colibri::platform::jobs::Host for Capabilities {
+    async fn submit(&mut self, spec: colibri::platform::jobs::JobSpec) -> Result<String, Error> {
+        if let Some(url) = &spec.url {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| error(ErrorKind::BadRequest, format!("Invalid url '{url}': {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(error(
+                    ErrorKind::BadRequest,
+                    format!("Invalid url '{url}': only http and https URLs can be imported"),
+                ));
+            }
+        }
+        let mut fields = serde_json::Map::new();
+        for (key, value) in spec.details {
+            let value = serde_json::from_str(&value).map_err(|e| {
+                error(
+                    ErrorKind::Internal,
+                    format!("job detail {key} is not JSON: {e}"),
+                )
+            })?;
+            fields.insert(key, value);
+        }
+        let replay = Replay {
+            component: self.component.clone(),
+            principal: self.principal.running(None),
+            path_and_query: spec.path_and_query,
+            url: spec.url,
+        };
+        let job = self
+            .services
+            .jobs
+            .submit(spec.kind, spec.datasource, fields, replay);
+        Ok(job.to_json().to_string())
+    }
+
+    async fn visible(&mut self) -> Result<Vec<String>, Error> {
+        Ok(self
+            .services
+            .jobs
+            .visible(&self.principal)
+            .iter()
+            .map(|job| job.to_json().to_string())
+            .collect())
+    }
+
+    async fn get(&mut self, id: String) -> Result<Option<String>, Error> {
+        let Some(job) = self.services.jobs.get(&id) else {
+            return Ok(None);
+        };
+        if !job.visible_to(&self.principal) {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!("The token has no access to job {id}"),
+            ));
+        }
+        Ok(Some(job.to_json().to_string()))
+    }
+
+    async fn cancel(&mut self, id: String) -> Result<String, Error> {
+        let job = self
+            .get(id.clone())
+            .await?
+            .ok_or_else(|| error(ErrorKind::NotFound, format!("Job {id} does not exist")))?;
+        let mut cancelled = false;
+        let job = self
+            .services
+            .jobs
+            .update(&id, |job| {
+                if job.status == crate::jobs::Status::Waiting {
+                    job.status = crate::jobs::Status::Cancelled;
+                    cancelled = true;
+                }
+            })
+            .map(|job| job.to_json().to_string())
+            .unwrap_or(job);
+        if !cancelled {
+            return Err(error(
+                ErrorKind::BadRequest,
+                format!("Job {id} cannot be cancelled: only waiting jobs can"),
+            ));
+        }
+        Ok(job)
     }
 }

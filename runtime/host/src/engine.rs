@@ -166,8 +166,13 @@ impl WasmRuntime {
         self.components.get(id)
     }
 
-    /// A fresh store for one request, with its deadline and memory cap.
-    pub fn new_store(&self, capabilities: Capabilities) -> Store<RequestState> {
+    /// A fresh store for one request, with its memory cap and a deadline: `timeout`, else the
+    /// configured one.
+    pub fn new_store(
+        &self,
+        capabilities: Capabilities,
+        timeout: Option<Duration>,
+    ) -> Store<RequestState> {
         let state = RequestState {
             wasi: WasiCtx::builder().build(),
             http: WasiHttpCtx::new(),
@@ -181,7 +186,8 @@ impl WasmRuntime {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
-        let ticks = (self.limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        let timeout = timeout.unwrap_or(self.limits.timeout);
+        let ticks = (timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         store

@@ -10,6 +10,7 @@ mod components {
     include!(concat!(env!("OUT_DIR"), "/components.rs"));
 }
 mod engine;
+mod jobs;
 mod limits;
 mod manifest;
 mod server;
@@ -210,9 +211,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| local.join("compiled"));
     let runtime = WasmRuntime::load(&app, limits, &cache)?;
+    let (jobs, job_queue) = jobs::Jobs::new();
     let services = Arc::new(Services {
         storage: storage.clone(),
         query: colibri_query::QueryEngine::new(),
+        jobs,
     });
     let listener = server::bind(args.listen).await?;
     let server = Arc::new(server::Server {
@@ -222,6 +225,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         events_limiter: limits::RateLimiter::new(args.events_rate_limit, args.events_bytes_limit),
     });
     tracing::info!(address = %listener.local_addr()?, data = %storage.location().url(), "colibri is listening");
+    tokio::spawn(server.clone().run_jobs(job_queue));
     tokio::select! {
         result = server.serve(listener) => result,
         _ = tokio::signal::ctrl_c() => {

@@ -25,11 +25,18 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use crate::auth::Principal;
 use crate::capabilities::{Capabilities, Services};
 use crate::engine::WasmRuntime;
+use crate::jobs::{Replay, Status};
 use crate::limits::RateLimiter;
 use crate::manifest::App;
 
 /// The route whose requests are limited per data source (EV-13).
 const EVENTS_ROUTE: &str = "/v0/events";
+
+/// Longest a job's run may take.
+const JOB_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Longest a URL import's download may stay idle (DS-U4).
+const DOWNLOAD_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Largest form body read by the host to find a `token` field (GEN-3).
 const MAX_FORM_BYTES: usize = 16 * 1024 * 1024;
@@ -284,11 +291,14 @@ impl Server {
         let capabilities = Capabilities {
             services: self.services.clone(),
             principal: Arc::new(principal),
+            component: component.to_string(),
             request_id: request_id.to_string(),
             append_event,
             staged: Vec::new(),
         };
-        let mut store = self.runtime.new_store(capabilities);
+        // A job's run may take as long as a job may.
+        let timeout = capabilities.principal.job.is_some().then_some(JOB_TIMEOUT);
+        let mut store = self.runtime.new_store(capabilities, timeout);
         let request = with_absolute_uri(request);
         let internal = |e: wasmtime::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
         let (sender, receiver) = tokio::sync::oneshot::channel();
@@ -330,6 +340,137 @@ impl Server {
             }
         }
     }
+}
+
+impl Server {
+    /// Runs queued jobs as they come (`jobs`), each when no other job of its data source runs.
+    pub async fn run_jobs(
+        self: Arc<Self>,
+        mut queue: tokio::sync::mpsc::UnboundedReceiver<String>,
+    ) {
+        while let Some(id) = queue.recv().await {
+            let server = self.clone();
+            tokio::spawn(async move { server.run_job(&id).await });
+        }
+    }
+
+    async fn run_job(&self, id: &str) {
+        let jobs = &self.services.jobs;
+        let Some(job) = jobs.get(id) else { return };
+        let lock = jobs.lock_for(&job.datasource);
+        let _one_job_per_datasource = lock.lock().await;
+        let mut started = false;
+        jobs.update(id, |job| {
+            if job.status == Status::Waiting {
+                job.status = Status::Working;
+                job.started_at = Some(chrono::Utc::now());
+                started = true;
+            }
+        });
+        if !started {
+            return;
+        }
+        let outcome = self.replay(&job.replay, id).await;
+        jobs.update(id, |job| match outcome {
+            Ok(fields) => {
+                job.status = Status::Done;
+                job.fields.extend(fields);
+            }
+            Err(message) => {
+                job.status = Status::Error;
+                job.error = Some(message);
+            }
+        });
+    }
+
+    /// Replays a job's request to its component; the answer's fields, or the error.
+    async fn replay(
+        &self,
+        replay: &Replay,
+        id: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(&replay.path_and_query)
+            .header(http::header::HOST, "localhost");
+        let body: RequestBody = match &replay.url {
+            Some(url) => {
+                let (name, download) = download(url).await?;
+                builder = builder.header(
+                    http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                );
+                download
+            }
+            None => body(Bytes::new()),
+        };
+        let request = builder.body(body).map_err(|e| e.to_string())?;
+        let principal = replay.principal.running(Some(id.to_string()));
+        let response = self
+            .run_component(&replay.component, principal, request, id, "append")
+            .await
+            .map_err(|(_, message)| message)?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("reading the job's answer failed: {e}"))?
+            .to_bytes();
+        let answer: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the job's answer is not JSON: {e}"))?;
+        match answer {
+            serde_json::Value::Object(mut fields) if status.is_success() => {
+                fields.remove("error");
+                Ok(fields)
+            }
+            answer => Err(answer["error"].as_str().map_or_else(
+                || format!("the job failed with status {status}"),
+                str::to_string,
+            )),
+        }
+    }
+}
+
+/// Starts downloading a URL import (DS-U4: http and https, at most 5 redirects, an idle
+/// timeout): the file's name (the URL's last path segment) and its body, streamed.
+async fn download(url: &str) -> Result<(String, RequestBody), String> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .read_timeout(DOWNLOAD_IDLE_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("Fetching {url} failed: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("Fetching {url} failed: HTTP {}", response.status()));
+    }
+    let name = response
+        .url()
+        .path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .unwrap_or_default()
+        .replace('"', "");
+    let chunks = futures::stream::unfold(Some(response), |response| async move {
+        let mut response = response?;
+        match response.chunk().await {
+            Ok(Some(chunk)) => Some((Ok(hyper::body::Frame::data(chunk)), Some(response))),
+            Ok(None) => None,
+            Err(e) => Some((
+                Err(
+                    wasmtime_wasi_http::p2::bindings::http::types::ErrorCode::InternalError(Some(
+                        format!("downloading the file failed: {e}"),
+                    ))
+                    .into(),
+                ),
+                None,
+            )),
+        }
+    });
+    Ok((name, http_body_util::StreamBody::new(chunks).boxed_unsync()))
 }
 
 /// Classifies a guest that died: out of time → 408, anything else → 500.

@@ -33,9 +33,14 @@ impl std::fmt::Debug for TableView {
 impl Table {
     /// A DataFusion table provider over what the table holds now.
     pub fn view(&self) -> Arc<dyn TableProvider> {
+        self.view_of(self.snapshot())
+    }
+
+    /// A DataFusion table provider over a snapshot of the table.
+    pub(crate) fn view_of(&self, snapshot: TableSnapshot) -> Arc<dyn TableProvider> {
         Arc::new(TableView {
             schema: self.schema(),
-            snapshot: self.snapshot(),
+            snapshot,
         })
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use deltalake::datafusion::catalog::TableProvider;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
 use deltalake::kernel::{Action, Add, Transaction};
@@ -345,19 +346,52 @@ impl Table {
     /// committed first, so they go too).
     pub async fn commit_staged(&self, staged: Vec<Staged>, replace: bool) -> Result<u64> {
         let rows = staged.iter().map(|s| s.rows).sum();
+        if replace {
+            self.commit_pending().await?;
+        } else if staged.is_empty() {
+            return Ok(0);
+        }
+        let _one_commit_at_a_time = self.commit_lock.lock().await;
+        self.commit_files(staged, replace).await?;
+        Ok(rows)
+    }
+
+    /// Rewrites the committed rows in one commit: the buffered rows are committed first, then
+    /// `keep` gets a view of the committed rows and returns the ones to keep, which replace
+    /// them all. No other commit runs meanwhile; rows appended meanwhile wait in the buffer
+    /// and are untouched. Returns how many committed rows there were before and after.
+    pub async fn rewrite<F, Fut>(&self, keep: F) -> Result<(u64, u64)>
+    where
+        F: FnOnce(Arc<dyn TableProvider>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<RecordBatch>>>,
+    {
+        self.commit_pending().await?;
+        let _one_commit_at_a_time = self.commit_lock.lock().await;
+        let (delta, rows_before) = {
+            let state = self.state.lock();
+            (state.delta.clone(), state.committed_rows)
+        };
+        let committed = TableSnapshot {
+            delta,
+            buffered: Vec::new(),
+        };
+        let kept = keep(self.view_of(committed)).await?;
+        let staged = self.stage(kept).await?;
+        let rows_after = staged.rows;
+        self.commit_files(vec![staged], true).await?;
+        Ok((rows_before, rows_after))
+    }
+
+    /// One Delta commit adding the staged files and, with `replace_all`, removing every file
+    /// of the current snapshot. The caller holds `commit_lock`.
+    async fn commit_files(&self, staged: Vec<Staged>, replace_all: bool) -> Result<()> {
         let mut actions: Vec<Action> = staged
             .into_iter()
             .flat_map(|s| s.files)
             .map(Action::Add)
             .collect();
-        if replace {
-            self.commit_pending().await?;
-        } else if actions.is_empty() {
-            return Ok(0);
-        }
-        let _one_commit_at_a_time = self.commit_lock.lock().await;
         let mut delta = self.state.lock().delta.clone();
-        if replace {
+        if replace_all {
             let snapshot = delta.snapshot()?;
             actions.extend(
                 snapshot
@@ -367,7 +401,7 @@ impl Table {
             );
         }
         let operation = DeltaOperation::Write {
-            mode: if replace {
+            mode: if replace_all {
                 SaveMode::Overwrite
             } else {
                 SaveMode::Append
@@ -381,7 +415,7 @@ impl Table {
             .await?;
         delta.state = Some(finalized.snapshot());
         install(&mut self.state.lock(), delta);
-        Ok(rows)
+        Ok(())
     }
 
     /// Deletes every row in one Delta commit, after committing the buffered ones; returns how

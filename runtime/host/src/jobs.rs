@@ -1,0 +1,183 @@
+//! The job queue (JOB-*): URL imports and row deletions answer at once with a job and run in
+//! the background. A job is a request replayed later: the component that queued it is called
+//! again by the host (`Server::run_job`) with the job's path, as the same principal marked
+//! with the job's id, and for an import with the file fetched from the URL as the body. Its
+//! answer completes the job. Jobs on one data source run one at a time (JOB-8, which also
+//! realises DS-M8); jobs live in memory for 48 hours (JOB-1) and do not survive a restart.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::auth::Principal;
+use crate::capabilities::format_time;
+
+/// How long finished jobs are kept (JOB-1, JOB-3).
+const RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(48);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Waiting,
+    Working,
+    Done,
+    Error,
+    Cancelled,
+}
+
+impl Status {
+    fn name(self) -> &'static str {
+        match self {
+            Status::Waiting => "waiting",
+            Status::Working => "working",
+            Status::Done => "done",
+            Status::Error => "error",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What a job runs: the request the host replays.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub component: String,
+    pub principal: Principal,
+    pub path_and_query: String,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    /// The data source, by name (jobs on one run one at a time).
+    pub datasource: String,
+    /// Kind-specific fields given at submission, and the answer's fields once done.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub error: Option<String>,
+    pub replay: Replay,
+}
+
+impl Job {
+    /// The job object (JOB-6, JOB-7), without `job_url` (the component adds it, knowing the
+    /// host the client called).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut object = serde_json::json!({
+            "kind": self.kind,
+            "id": self.id,
+            "job_id": self.id,
+            "status": self.status.name(),
+            "created_at": format_time(self.created_at),
+            "updated_at": format_time(self.updated_at),
+            "started_at": self.started_at.map(format_time),
+            "is_cancellable": self.status == Status::Waiting,
+            "datasource": {"name": self.datasource},
+        });
+        for (key, value) in &self.fields {
+            object[key] = value.clone();
+        }
+        if let Some(error) = &self.error {
+            object["error"] = serde_json::json!(error);
+        }
+        object
+    }
+
+    /// Whether `principal` may see and cancel this job (JOB-11): an admin token sees every
+    /// job, another token the jobs it queued.
+    pub fn visible_to(&self, principal: &Principal) -> bool {
+        principal.is_admin() || principal.token_name == self.replay.principal.token_name
+    }
+}
+
+/// The jobs of the workspace and the queue that runs them.
+pub struct Jobs {
+    jobs: Mutex<Vec<Job>>,
+    queue: UnboundedSender<String>,
+    /// One lock per data source, held while one of its jobs runs.
+    running: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Jobs {
+    /// The jobs, and the receiving end of the queue, for `Server::run_jobs`.
+    pub fn new() -> (Jobs, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let (queue, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let jobs = Jobs {
+            jobs: Mutex::new(Vec::new()),
+            queue,
+            running: Mutex::new(HashMap::new()),
+        };
+        (jobs, receiver)
+    }
+
+    /// Queues a job, `waiting`; returns it.
+    pub fn submit(
+        &self,
+        kind: String,
+        datasource: String,
+        fields: serde_json::Map<String, serde_json::Value>,
+        replay: Replay,
+    ) -> Job {
+        let now = Utc::now();
+        let job = Job {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind,
+            status: Status::Waiting,
+            created_at: now,
+            updated_at: now,
+            started_at: None,
+            datasource,
+            fields,
+            error: None,
+            replay,
+        };
+        let mut jobs = self.jobs.lock();
+        jobs.retain(|j| now - j.created_at < RETENTION);
+        jobs.push(job.clone());
+        drop(jobs);
+        // The receiver lives as long as the server.
+        let _ = self.queue.send(job.id.clone());
+        job
+    }
+
+    pub fn get(&self, id: &str) -> Option<Job> {
+        self.jobs.lock().iter().find(|j| j.id == id).cloned()
+    }
+
+    /// The jobs `principal` may see, newest first.
+    pub fn visible(&self, principal: &Principal) -> Vec<Job> {
+        let now = Utc::now();
+        let mut jobs: Vec<Job> = self
+            .jobs
+            .lock()
+            .iter()
+            .filter(|j| now - j.created_at < RETENTION && j.visible_to(principal))
+            .cloned()
+            .collect();
+        jobs.reverse();
+        jobs
+    }
+
+    /// Changes a job; returns it as changed.
+    pub fn update(&self, id: &str, change: impl FnOnce(&mut Job)) -> Option<Job> {
+        let mut jobs = self.jobs.lock();
+        let job = jobs.iter_mut().find(|j| j.id == id)?;
+        change(job);
+        job.updated_at = Utc::now();
+        Some(job.clone())
+    }
+
+    /// The lock jobs on `datasource` take while they run.
+    pub fn lock_for(&self, datasource: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.running
+            .lock()
+            .entry(datasource.to_string())
+            .or_default()
+            .clone()
+    }
+}
