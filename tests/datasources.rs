@@ -205,11 +205,16 @@ fn imports_that_cannot_be_done_are_refused_and_change_nothing() {
         b"garbage\n",
     );
     assert_eq!(reply.status, 400, "{}", reply.text());
-    // Parquet data is not built yet: a clear error, not a guess.
-    let reply = server.post_file("/v0/datasources?name=p", "parquet", "p.parquet", b"PAR1");
-    assert_eq!(reply.status, 501, "{}", reply.text());
+    // Four bytes of Parquet magic are not a Parquet file: a clear error, nothing created.
+    let reply = server.post_file(
+        &format!("/v0/datasources?name=p&schema={schema}"),
+        "parquet",
+        "p.parquet",
+        b"PAR1",
+    );
+    assert_eq!(reply.status, 400, "{}", reply.text());
     assert!(
-        reply.error_message().contains("parquet"),
+        reply.error_message().contains("not a readable Parquet file"),
         "{}",
         reply.text()
     );

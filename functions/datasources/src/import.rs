@@ -282,8 +282,9 @@ impl Import {
         match self.format {
             "ndjson" => self.stage_events(&parse_events(&piece, false)?),
             "parquet" => {
-                self.target(None)?;
+                // The footer is read before the data source is created from the schema.
                 let mut batches = parquet_input::batches(piece)?;
+                self.target(None)?;
                 while let Some(batch) = parquet_input::next_batch(&mut batches)? {
                     self.stage_events(&parquet_input::events(&batch)?)?;
                 }
