@@ -214,7 +214,9 @@ fn imports_that_cannot_be_done_are_refused_and_change_nothing() {
     );
     assert_eq!(reply.status, 400, "{}", reply.text());
     assert!(
-        reply.error_message().contains("not a readable Parquet file"),
+        reply
+            .error_message()
+            .contains("not a readable Parquet file"),
         "{}",
         reply.text()
     );
@@ -526,9 +528,9 @@ fn replace_swaps_all_rows_at_once_and_needs_create() {
     // Refused replaces change nothing.
     let refused = [
         (
-            "/v0/datasources?name=prices&mode=replace&replace_condition=price%3E1",
+            "/v0/datasources?name=prices&mode=replace&replace_condition=no_such_column%3D1",
             None,
-            501,
+            400,
         ),
         ("/v0/datasources?name=nowhere&mode=replace", None, 404),
         (
@@ -589,4 +591,56 @@ fn a_datasource_reads_back_as_its_datafile() {
          ENGINE_PARTITION_KEY \"toYYYYMM(ts)\"\nENGINE_SORTING_KEY \"ts\"\n"
     );
     assert_eq!(server.get("/v0/datasources/nothing.datasource").status, 404);
+}
+
+#[test]
+fn replace_with_a_condition_swaps_only_the_rows_it_matches() {
+    let data = temp_dir("ds-replace-condition");
+    let appender = create_token(&data, "appender", &["DATASOURCES:APPEND:daily"]);
+    let server = Colibri::start_in(&data, &[]);
+    let first = "day,city,visits\n2024-01-01,Lyon,1\n2024-01-02,Lyon,2\n2024-01-02,Oslo,3\n\
+                 2024-01-03,Lyon,4\n";
+    let reply = server.post_file(
+        "/v0/datasources?name=daily",
+        "csv",
+        "d.csv",
+        first.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+
+    // New figures for 2 January; the 3 January row of the file is outside the condition and
+    // is ignored (DS-M7 step 2), as is the existing 3 January row left alone.
+    let second = "day,city,visits\n2024-01-02,Lyon,20\n2024-01-02,Rome,30\n2024-01-03,Lyon,99\n";
+    let path = format!(
+        "/v0/datasources?name=daily&mode=replace&replace_condition={}",
+        encode("day = '2024-01-02'")
+    );
+    let reply = server.post_file(&path, "csv", "d.csv", second.as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["successful_rows"], 2, "{}", reply.text());
+    let rows = server.sql("SELECT day, city, visits FROM daily ORDER BY day, city FORMAT JSON");
+    assert_eq!(
+        rows["data"],
+        serde_json::json!([
+            {"day": "2024-01-01", "city": "Lyon", "visits": 1},
+            {"day": "2024-01-02", "city": "Lyon", "visits": 20},
+            {"day": "2024-01-02", "city": "Rome", "visits": 30},
+            {"day": "2024-01-03", "city": "Lyon", "visits": 4},
+        ]),
+        "{rows}"
+    );
+
+    // Without CREATE it is refused; a file with no row for the condition changes nothing.
+    let reply = server.post_as(&path, &appender, second.as_bytes());
+    assert_eq!(reply.status, 403, "{}", reply.text());
+    let none = "day,city,visits\n2024-01-05,Lyon,5\n";
+    let reply = server.post_file(&path, "csv", "d.csv", none.as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["successful_rows"], 0, "{}", reply.text());
+    let total = server.sql("SELECT count() AS n, sum(visits) AS v FROM daily FORMAT JSON");
+    assert_eq!(
+        total["data"][0],
+        serde_json::json!({"n": 4, "v": 55}),
+        "{total}"
+    );
 }

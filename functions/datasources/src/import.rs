@@ -6,8 +6,9 @@
 //! committed at once (one commit per table): readers see all of an import or none of it.
 //! `mode=replace` swaps the rows in that same commit. A Parquet file is held whole (its
 //! footer comes last) and decoded a batch at a time. A `url` queues a job whose run is this
-//! same request replayed by the host with the downloaded file as its body.
-//! `replace_condition` answers 501.
+//! same request replayed by the host with the downloaded file as its body. With
+//! `replace_condition` only the incoming rows the condition keeps are staged, and the commit
+//! removes only the existing rows it matches.
 
 use std::io::Write;
 
@@ -113,19 +114,18 @@ fn name_from_url(url: &str) -> String {
 fn mode_of(params: &Params) -> Result<&str, ApiError> {
     let mode = params.get("mode").unwrap_or("create");
     match mode {
-        "create" | "append" => Ok(mode),
-        "replace"
-            if params
-                .get("replace_condition")
-                .is_some_and(|c| !c.is_empty()) =>
-        {
-            Err(not_built("replace with replace_condition"))
-        }
-        "replace" => Ok(mode),
+        "create" | "append" | "replace" => Ok(mode),
         other => Err(ApiError::bad_request(format!(
             "Invalid mode '{other}': use create, append or replace"
         ))),
     }
+}
+
+/// `replace_condition` (DS-M7), when given.
+fn replace_condition(params: &Params) -> Option<&str> {
+    params
+        .get("replace_condition")
+        .filter(|c| !c.trim().is_empty())
 }
 
 /// The data source an `append` or `replace` names: an append may create it, a replace needs
@@ -153,8 +153,11 @@ fn without_data(params: &Params) -> Result<Response, ApiError> {
     let name = params.get("name").filter(|n| !n.is_empty());
     let existing = named_target(mode, name)?;
     if let Some(datasource) = existing.as_ref().filter(|_| mode == "replace") {
-        // Replacing with no data leaves the rows, unless asked to truncate (DS-M9).
-        if params.flag("replace_truncate_when_empty")?.unwrap_or(false) {
+        // Replacing with no data leaves the rows, unless asked to truncate (DS-M9); with a
+        // condition no row comes, so no partition is touched (DS-M7).
+        if params.flag("replace_truncate_when_empty")?.unwrap_or(false)
+            && replace_condition(params).is_none()
+        {
             storage::truncate(&datasource.name)?;
         }
     }
@@ -339,11 +342,12 @@ impl Import {
         self.quarantined_rows += converted.quarantined;
         if !converted.rows.is_empty() {
             let ipc = colibri_ingest::encode_ipc(&converted.rows)?;
-            self.successful_rows += storage::stage(&datasource.name, &ipc)?;
+            let keep_where = replace_condition(&self.params).filter(|_| self.replace);
+            self.successful_rows += storage::stage(&datasource.name, &ipc, keep_where)?;
         }
         if !converted.quarantine.is_empty() {
             let ipc = colibri_ingest::encode_ipc(&converted.quarantine)?;
-            storage::stage(&format!("{}_quarantine", datasource.name), &ipc)?;
+            storage::stage(&format!("{}_quarantine", datasource.name), &ipc, None)?;
         }
         Ok(())
     }
@@ -434,13 +438,19 @@ impl Import {
             return Err(ApiError::bad_request("The file holds no rows"));
         };
         // A replace without rows leaves the data source as it is, unless asked to truncate
-        // it (DS-M9).
+        // it (DS-M9); a conditional one without rows touches no partition (DS-M7).
+        let condition = replace_condition(&self.params).map(str::to_string);
         let truncate_when_empty = self
             .params
             .flag("replace_truncate_when_empty")?
-            .unwrap_or(false);
+            .unwrap_or(false)
+            && condition.is_none();
         let replace = self.replace && (self.successful_rows > 0 || truncate_when_empty);
-        storage::commit_staged(replace.then_some(datasource.name.as_str()))?;
+        let replacement = replace.then(|| storage::Replacement {
+            datasource: datasource.name.clone(),
+            condition,
+        });
+        storage::commit_staged(replacement.as_ref())?;
         let datasource = catalog::get_datasource(&datasource.id)?.unwrap_or(datasource);
         let quarantine_rows = self.quarantined_rows - self.invalid_lines;
         let error = if self.quarantined_rows > 0 {
@@ -528,13 +538,6 @@ fn is_parameter(key: &str) -> bool {
         || key.starts_with("engine_")
         || key.starts_with("dialect_")
         || key.starts_with("replace_")
-}
-
-fn not_built(what: &str) -> ApiError {
-    ApiError::new(
-        501,
-        format!("Importing {what} through /v0/datasources is not built yet"),
-    )
 }
 
 /// The `format` parameter (DS-2), `json` and `jsonl` being NDJSON.

@@ -1,8 +1,8 @@
 //! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1 or as
 //! its `.datasource` datafile;
 //! create, append and replace (`POST`, streamed, or a URL import queued as a job: see
-//! `import`); delete rows (a job), truncate and drop. `replace_condition` and the other
-//! management calls (alter, rename) are not built yet and answer 501 or 405.
+//! `import`); delete rows (a job), truncate and drop. The other management calls (alter,
+//! rename) are not built yet and answer 405.
 
 mod import;
 

@@ -117,6 +117,37 @@ impl Capabilities {
         &self.services.storage
     }
 
+    /// Removes the committed rows of a data source for which `condition` is true (NULL keeps
+    /// a row, as ClickHouse's DELETE does) and adds `added`, in one commit; returns the rows
+    /// before and the rows kept.
+    async fn rewrite_where(
+        &self,
+        target: &DataSource,
+        condition: &str,
+        added: Vec<Staged>,
+    ) -> Result<(u64, u64), Error> {
+        let name = target.name.replace('`', "");
+        let sql = format!("SELECT * FROM `{name}` WHERE ({condition}) IS NOT TRUE");
+        let table = self.storage().table(target)?;
+        let query = &self.services.query;
+        let rewritten = table
+            .rewrite(
+                |committed| async move {
+                    let only_this_table = OneTable {
+                        name,
+                        rows: committed,
+                    };
+                    query
+                        .collect(&sql, &only_this_table)
+                        .await
+                        .map_err(|e| colibri_storage::Error::Invalid(e.message))
+                },
+                added,
+            )
+            .await?;
+        Ok(rewritten)
+    }
+
     /// A data source whose rows the caller may remove (truncate, delete): DATASOURCES:CREATE
     /// or DATASOURCES:DROP:<name>. `doing` names the operation in the error.
     fn removable(&self, datasource: &str, doing: &str) -> Result<DataSource, Error> {
@@ -275,20 +306,21 @@ impl Capabilities {
     }
 }
 
-/// The tables a deletion's condition may read: the committed rows of its own table.
+/// The tables a condition on a data source's rows (delete, conditional replace) may read:
+/// those rows, under the data source's name.
 struct OneTable {
     name: String,
-    committed: Arc<dyn TableProvider>,
+    rows: Arc<dyn TableProvider>,
 }
 
 impl TableResolver for OneTable {
     fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>, QueryError> {
         if name == self.name {
-            return Ok(self.committed.clone());
+            return Ok(self.rows.clone());
         }
         Err(QueryError::bad_request(
             colibri_query::codes::UNKNOWN_TABLE,
-            format!("A delete condition reads only its own Data Source, not '{name}'"),
+            format!("A condition on a Data Source's rows reads only them, not '{name}'"),
         ))
     }
 }
@@ -443,17 +475,42 @@ impl colibri::platform::storage::Host for Capabilities {
         Ok(rows)
     }
 
-    async fn stage(&mut self, datasource: String, arrow_ipc_stream: Vec<u8>) -> Result<u64, Error> {
+    async fn stage(
+        &mut self,
+        datasource: String,
+        arrow_ipc_stream: Vec<u8>,
+        keep_where: Option<String>,
+    ) -> Result<u64, Error> {
         let target = self.appendable(&datasource)?;
-        let batches = decode_ipc(&arrow_ipc_stream)?;
+        let (schema, batches) = decode_ipc_with_schema(&arrow_ipc_stream)?;
+        let batches = match keep_where {
+            Some(condition) => {
+                let incoming = datafusion::datasource::MemTable::try_new(schema, vec![batches])
+                    .map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
+                let only_this_table = OneTable {
+                    name: target.name.replace('`', ""),
+                    rows: Arc::new(incoming),
+                };
+                let sql = format!(
+                    "SELECT * FROM `{}` WHERE ({condition}) IS TRUE",
+                    only_this_table.name
+                );
+                self.services.query.collect(&sql, &only_this_table).await?
+            }
+            None => batches,
+        };
         let staged = self.storage().table(&target)?.stage(batches).await?;
         let rows = staged.rows;
         self.staged.push((target, staged));
         Ok(rows)
     }
 
-    async fn commit_staged(&mut self, replace: Option<String>) -> Result<(), Error> {
-        let replaced = match replace {
+    async fn commit_staged(
+        &mut self,
+        replace: Option<colibri::platform::storage::Replacement>,
+    ) -> Result<(), Error> {
+        let condition = replace.as_ref().and_then(|r| r.condition.clone());
+        let replaced = match replace.map(|r| r.datasource) {
             Some(name) => {
                 let target = self.appendable(&name)?;
                 if !self.principal.can_create() {
@@ -483,7 +540,16 @@ impl colibri::platform::storage::Host for Capabilities {
             let bytes = parts.iter().map(|p| p.bytes).sum();
             let replace = replaced.as_ref().is_some_and(|r| r.id == target.id);
             let table = self.storage().table(&target)?;
-            let rows = table.commit_staged(parts, replace).await?;
+            let rows = match condition.as_deref().filter(|_| replace) {
+                // DS-M7: the existing rows the condition matches go, the staged rows (already
+                // filtered by it) come, in one commit.
+                Some(condition) => {
+                    let rows = parts.iter().map(|p| p.rows).sum();
+                    self.rewrite_where(&target, condition, parts).await?;
+                    rows
+                }
+                None => table.commit_staged(parts, replace).await?,
+            };
             self.log_append(&target, rows, bytes, started);
         }
         Ok(())
@@ -507,20 +573,7 @@ impl colibri::platform::storage::Host for Capabilities {
     async fn delete_where(&mut self, datasource: String, condition: String) -> Result<u64, Error> {
         let target = self.removable(&datasource, "Deleting rows of")?;
         let started = Instant::now();
-        let name = target.name.replace('`', "");
-        // ClickHouse deletes the rows where the condition is true; NULL keeps a row.
-        let sql = format!("SELECT * FROM `{name}` WHERE ({condition}) IS NOT TRUE");
-        let table = self.storage().table(&target)?;
-        let query = &self.services.query;
-        let (before, after) = table
-            .rewrite(|committed| async move {
-                let only_this_table = OneTable { name, committed };
-                query
-                    .collect(&sql, &only_this_table)
-                    .await
-                    .map_err(|e| colibri_storage::Error::Invalid(e.message))
-            })
-            .await?;
+        let (before, after) = self.rewrite_where(&target, &condition, Vec::new()).await?;
         // DS-D7: a deletion is logged with the rows the data source had.
         self.log_operation("delete", &target, started, Some(before))
             .await;

@@ -358,9 +358,10 @@ impl Table {
 
     /// Rewrites the committed rows in one commit: the buffered rows are committed first, then
     /// `keep` gets a view of the committed rows and returns the ones to keep, which replace
-    /// them all. No other commit runs meanwhile; rows appended meanwhile wait in the buffer
-    /// and are untouched. Returns how many committed rows there were before and after.
-    pub async fn rewrite<F, Fut>(&self, keep: F) -> Result<(u64, u64)>
+    /// them all, together with the `added` staged rows. No other commit runs meanwhile; rows
+    /// appended meanwhile wait in the buffer and are untouched. Returns how many committed
+    /// rows there were before, and how many of them were kept.
+    pub async fn rewrite<F, Fut>(&self, keep: F, added: Vec<Staged>) -> Result<(u64, u64)>
     where
         F: FnOnce(Arc<dyn TableProvider>) -> Fut,
         Fut: std::future::Future<Output = Result<Vec<RecordBatch>>>,
@@ -377,9 +378,11 @@ impl Table {
         };
         let kept = keep(self.view_of(committed)).await?;
         let staged = self.stage(kept).await?;
-        let rows_after = staged.rows;
-        self.commit_files(vec![staged], true).await?;
-        Ok((rows_before, rows_after))
+        let rows_kept = staged.rows;
+        let mut files = added;
+        files.push(staged);
+        self.commit_files(files, true).await?;
+        Ok((rows_before, rows_kept))
     }
 
     /// One Delta commit adding the staged files and, with `replace_all`, removing every file
