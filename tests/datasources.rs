@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{Colibri, column_attributes, create_token, encode, temp_dir};
+use support::{ADMIN_TOKEN, Colibri, column_attributes, create_token, encode, temp_dir};
 
 #[test]
 fn create_from_schema_makes_an_empty_datasource_that_events_fill() {
@@ -643,4 +643,67 @@ fn replace_with_a_condition_swaps_only_the_rows_it_matches() {
         serde_json::json!({"n": 4, "v": 55}),
         "{total}"
     );
+}
+
+#[test]
+fn rename_keeps_the_id_and_the_rows_and_frees_the_old_name() {
+    let data = temp_dir("ds-rename");
+    let appender = create_token(&data, "appender", &["DATASOURCES:APPEND:draft"]);
+    let mut server = Colibri::start_in(&data, &[]);
+    let csv = "symbol,price\nACME,1\nINIT,2\n";
+    let reply = server.post_file("/v0/datasources?name=draft", "csv", "d.csv", csv.as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let id = reply.json()["datasource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let put = |server: &Colibri, path: &str, token: &str, body: &[u8]| {
+        server
+            .request(
+                "PUT",
+                path,
+                Some(token),
+                &[("content-type", "application/x-www-form-urlencoded")],
+                body,
+            )
+            .unwrap()
+    };
+
+    let reply = put(
+        &server,
+        "/v0/datasources/draft",
+        ADMIN_TOKEN,
+        b"name=prices",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["name"], "prices");
+    assert_eq!(reply.json()["id"], id.as_str());
+    assert_eq!(server.get("/v0/datasources/draft").status, 404);
+    assert_eq!(server.get("/v0/datasources/prices_quarantine").status, 200);
+    assert_eq!(server.count("prices"), 2);
+    assert_eq!(server.count(&id), 2, "SQL reaches it by id too");
+
+    // Refusals change nothing.
+    for (path, token, body, status) in [
+        ("/v0/datasources/prices", ADMIN_TOKEN, "name=1bad", 400),
+        ("/v0/datasources/prices", ADMIN_TOKEN, "", 400),
+        ("/v0/datasources/nothing", ADMIN_TOKEN, "name=other", 404),
+        (
+            "/v0/datasources/prices",
+            appender.as_str(),
+            "name=other",
+            403,
+        ),
+        ("/v0/datasources/prices", ADMIN_TOKEN, "name=prices", 409),
+    ] {
+        let reply = put(&server, path, token, body.as_bytes());
+        assert_eq!(reply.status, status, "{path} {body}: {}", reply.text());
+    }
+
+    // After a restart the new name holds and the old one is free again.
+    server.restart();
+    assert_eq!(server.count("prices"), 2);
+    let reply = server.post_file("/v0/datasources?name=draft", "csv", "d.csv", csv.as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_ne!(reply.json()["datasource"]["id"], id.as_str());
 }

@@ -1,8 +1,8 @@
 //! `/v0/datasources`: list data sources and get one, as the Data Source object of DS-O1 or as
 //! its `.datasource` datafile;
 //! create, append and replace (`POST`, streamed, or a URL import queued as a job: see
-//! `import`); delete rows (a job), truncate and drop. The other management calls (alter,
-//! rename) are not built yet and answer 405.
+//! `import`); delete rows (a job), rename, truncate and drop. `alter` is not built yet and
+//! answers 405.
 
 mod import;
 
@@ -78,21 +78,59 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
             Ok(Response::builder().status(205).body(Vec::new()).build())
         }
         (Method::Post, path) if path.ends_with("/delete") => {
-            let mut params = params;
-            if colibri_guest::header(request, "content-type")
-                .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
-            {
-                params.merge_form(request.body());
-            }
             let authority = colibri_guest::header(request, "host").unwrap_or("localhost");
+            let params = with_form(request, params);
             delete_rows(path.trim_end_matches("/delete"), &params, authority)
         }
+        (Method::Put, name) if !name.contains('/') => rename(name, &with_form(request, params)),
         (Method::Delete, name) if !name.contains('/') => drop_datasource(name, &params),
         (method, _) => Err(ApiError::new(
             405,
             format!("{method} is not supported on {} yet", request.path()),
         )),
     }
+}
+
+/// The parameters, with those of a form body.
+fn with_form(request: &Request, mut params: Params) -> Params {
+    if colibri_guest::header(request, "content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
+    {
+        params.merge_form(request.body());
+    }
+    params
+}
+
+/// `PUT /v0/datasources/{name}` (DS-P*): renames to `name`; its id and rows stay.
+fn rename(current: &str, params: &Params) -> Result<Response, ApiError> {
+    const CONNECTOR_PARAMETERS: [&str; 6] = [
+        "connector",
+        "service",
+        "cron",
+        "query",
+        "external_data_source",
+        "ingest_now",
+    ];
+    if let Some(parameter) = CONNECTOR_PARAMETERS
+        .iter()
+        .find(|p| params.get(p).is_some())
+    {
+        return Err(ApiError::bad_request(format!(
+            "`{parameter}`: connectors are not supported"
+        )));
+    }
+    let new_name = params
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad_request("The `name` parameter (the new name) is required"))?;
+    if catalog::get_datasource(current)?.is_none() {
+        return Err(ApiError::new(
+            404,
+            format!("Data Source '{current}' does not exist"),
+        ));
+    }
+    let renamed = catalog::rename_datasource(current, new_name)?;
+    Ok(json(200, &datasource_json(&renamed)))
 }
 
 /// `POST /v0/datasources/{name}/delete` (DS-D*): `dry_run=true` counts the rows the

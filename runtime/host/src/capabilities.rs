@@ -436,6 +436,31 @@ impl colibri::platform::catalog::Host for Capabilities {
         Ok(())
     }
 
+    async fn rename_datasource(
+        &mut self,
+        name_or_id: String,
+        new_name: String,
+    ) -> Result<Datasource, Error> {
+        let target = self.existing(&name_or_id)?;
+        if target.quarantine_of.is_some() || !self.principal.can_create() {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!(
+                    "Renaming '{}' needs the DATASOURCES:CREATE scope",
+                    target.name
+                ),
+            ));
+        }
+        let started = Instant::now();
+        let renamed = self
+            .storage()
+            .catalog()
+            .rename_datasource(&target, &new_name)
+            .await?;
+        self.log_operation("rename", &renamed, started, None).await;
+        Ok(self.describe(&renamed))
+    }
+
     async fn record_new_columns(
         &mut self,
         datasource: String,

@@ -462,6 +462,19 @@ impl Catalog {
         }
     }
 
+    /// Claims a data source name for `id`, across every node sharing the store: a taken name
+    /// is a conflict.
+    async fn claim_name(&self, name: &str, id: &str) -> Result<()> {
+        self.write_record(&paths::name_claim(name), &id, PutMode::Create)
+            .await
+            .map_err(|e| match e {
+                Error::Conflict(_) => {
+                    Error::Conflict(format!("Data Source '{name}' already exists"))
+                }
+                other => other,
+            })
+    }
+
     /// Creates a data source and its quarantine table; returns both.
     pub async fn create_datasource(&self, spec: NewDataSource) -> Result<(DataSource, DataSource)> {
         let name = spec.name.as_str();
@@ -497,14 +510,7 @@ impl Catalog {
             quarantine_of: Some(datasource.id.clone()),
             ..datasource.clone()
         };
-        self.write_record(&paths::name_claim(name), &datasource.id, PutMode::Create)
-            .await
-            .map_err(|e| match e {
-                Error::Conflict(_) => {
-                    Error::Conflict(format!("Data Source '{name}' already exists"))
-                }
-                other => other,
-            })?;
+        self.claim_name(name, &datasource.id).await?;
         for record in [&quarantine, &datasource] {
             self.write_record(
                 &paths::datasource_record(&record.id),
@@ -543,6 +549,57 @@ impl Catalog {
             state.datasources.remove(&record.id);
         }
         Ok(removed)
+    }
+
+    /// Renames a data source and its quarantine table (DS-P1); ids, rows and files stay. The
+    /// new name is claimed first (a taken name is a conflict), then the records are
+    /// rewritten, then the old claim is released.
+    pub async fn rename_datasource(
+        &self,
+        datasource: &DataSource,
+        new_name: &str,
+    ) -> Result<DataSource> {
+        validate_name(new_name)?;
+        if self.datasource(new_name).is_some() {
+            return Err(Error::Conflict(format!(
+                "Data Source '{new_name}' already exists"
+            )));
+        }
+        self.claim_name(new_name, &datasource.id).await?;
+        let now = Utc::now();
+        let mut renamed = vec![DataSource {
+            name: new_name.to_string(),
+            updated_at: now,
+            ..datasource.clone()
+        }];
+        if let Some(quarantine) = self.datasource(&DataSource::quarantine_name(&datasource.name)) {
+            renamed.push(DataSource {
+                name: DataSource::quarantine_name(new_name),
+                updated_at: now,
+                ..quarantine
+            });
+        }
+        for record in &renamed {
+            self.write_record(
+                &paths::datasource_record(&record.id),
+                record,
+                PutMode::Overwrite,
+            )
+            .await?;
+        }
+        self.store
+            .delete(&paths::name_claim(&datasource.name))
+            .await?;
+        let mut state = self.state.write();
+        for record in &renamed {
+            if let Some(old) = state.datasources.insert(record.id.clone(), record.clone()) {
+                state.ids_by_name.remove(&old.name);
+            }
+            state
+                .ids_by_name
+                .insert(record.name.clone(), record.id.clone());
+        }
+        Ok(renamed.swap_remove(0))
     }
 
     /// The token whose secret is `value`.
