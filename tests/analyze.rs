@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Colibri, create_token, encode, gzip, temp_dir};
+use support::{Colibri, create_token, encode, file_server, gzip, temp_dir};
 
 /// The NDJSON file of the Analyze API reference (AN-4).
 const REFERENCE_NDJSON: &str = "{\"a_nested_array\": {\"nested_array\": [1, 2, 3]}, \
@@ -160,4 +160,44 @@ fn analyze_refuses_missing_files_and_tokens_without_create() {
     assert_eq!(reply.status, 403, "{}", reply.text());
     let reply = server.post("/v0/analyze?format=xml", REFERENCE_NDJSON.as_bytes());
     assert_eq!(reply.status, 400, "{}", reply.text());
+}
+
+#[test]
+fn a_url_is_read_by_the_host_and_analysed_like_an_upload() {
+    let server = Colibri::start();
+    let base = file_server(vec![
+        ("/files/events.ndjson.gz", gzip(REFERENCE_NDJSON.as_bytes())),
+        (
+            "/files/prices.csv",
+            b"symbol,price\nACME,1.5\nINIT,2\n".to_vec(),
+        ),
+    ]);
+    // As the tb CLI asks: `?url=` and an empty body.
+    let url = format!("{base}/files/events.ndjson.gz");
+    let reply = server.post(&format!("/v0/analyze?url={}", encode(&url)), b"");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    assert_eq!(
+        answer["analysis"]["columns"][1]["path"], "$.an_array[:]",
+        "{answer}"
+    );
+    assert_eq!(answer["preview"]["rows"], 1, "{answer}");
+
+    let url = format!("{base}/files/prices.csv");
+    let reply = server.post(&format!("/v0/analyze?url={}", encode(&url)), b"");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        reply.json()["analysis"]["schema"],
+        "symbol String, price Float64"
+    );
+
+    // A URL that cannot be read is a 400 with the reason (AN-11).
+    for (url, reason) in [
+        (format!("{base}/files/missing.csv"), "404"),
+        ("ftp://example.com/x.csv".to_string(), "http"),
+    ] {
+        let reply = server.post(&format!("/v0/analyze?url={}", encode(&url)), b"");
+        assert_eq!(reply.status, 400, "{}", reply.text());
+        assert!(reply.error_message().contains(reason), "{}", reply.text());
+    }
 }

@@ -3,47 +3,9 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use support::{Colibri, create_token, encode, gzip, temp_dir};
-
-/// A tiny HTTP server on a loopback port answering `GET <path>` with the file at that path
-/// (404 otherwise), one connection at a time, for as long as the test runs.
-fn file_server(files: Vec<(&'static str, Vec<u8>)>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut request_line = String::new();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            let path = request_line.split(' ').nth(1).unwrap_or("/");
-            let found = files.iter().find(|(p, _)| *p == path);
-            let (status, body) = match found {
-                Some((_, body)) => ("200 OK", body.clone()),
-                None => ("404 Not Found", b"no such file".to_vec()),
-            };
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
-    });
-    format!("http://{address}")
-}
+use support::{Colibri, create_token, encode, file_server, gzip, temp_dir};
 
 /// Polls a job until it is done, in error or cancelled; returns it.
 fn wait_for_job(server: &Colibri, id: &str) -> serde_json::Value {

@@ -2,17 +2,19 @@
 //! Parquet file and answers them with a `schema` the Data Sources API takes as is, a preview
 //! of the first rows read with that schema, and for CSV the dialect. Nothing is created. The
 //! file comes as a multipart part, a raw body (the tb CLI sends the first MiB of a file, the
-//! whole of a Parquet one) or gzipped; only its beginning is analysed, the same guessing as
+//! whole of a Parquet one) or a `url` the host reads, gzipped or not; only its beginning is
+//! analysed, the same guessing as
 //! a data source created from a file (`colibri_ingest::infer`).
 
 use std::io::Write;
 
 use colibri_guest::types::Column;
-use colibri_guest::{ApiError, Params, auth, json, query, respond, send};
+use colibri_guest::{ApiError, Params, auth, json, query, remote, respond, send};
 use colibri_ingest::convert::{self, Converted};
 use colibri_ingest::csv_input::{self, Dialect};
 use colibri_ingest::infer::{self, GuessedColumn};
-use colibri_ingest::{Line, encode_ipc, parquet_input, parse_events, sample, upload};
+use colibri_ingest::upload::{self, Gunzip};
+use colibri_ingest::{Line, encode_ipc, parquet_input, parse_events, sample};
 use spin_sdk::http::{IncomingRequest, Method, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
@@ -50,17 +52,15 @@ async fn analyze(request: IncomingRequest) -> Result<Response, ApiError> {
         |_, hint| Ok(Sample::new(hint)),
     )
     .await?;
-    let Some(file) = file else {
-        if params.get("url").is_some_and(|url| !url.is_empty()) {
-            return Err(ApiError::new(
-                501,
-                "Analysing a file by `url` is not built yet: send the file",
+    let file = match (file, params.get("url").filter(|url| !url.is_empty())) {
+        (Some(file), _) => file,
+        (None, Some(url)) => fetch(url)?,
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "Send a file to analyse: a multipart part `file`, `csv`, `ndjson` or \
+                 `parquet`, the file as the body, or a `url`",
             ));
         }
-        return Err(ApiError::bad_request(
-            "Send a file to analyse: a multipart part `file`, `csv`, `ndjson` or `parquet`, or \
-             the file as the body",
-        ));
     };
     let analysis = match file.format(&params)? {
         "parquet" => parquet(file.bytes)?,
@@ -68,6 +68,26 @@ async fn analyze(request: IncomingRequest) -> Result<Response, ApiError> {
         _ => csv(&file.bytes, file.truncated, &params)?,
     };
     analysis.answer()
+}
+
+/// The beginning of the remote file at `url` (AN-2): its first `SAMPLE_BYTES`, or all of it
+/// when it is Parquet or gzip (neither can be read from a cut beginning).
+fn fetch(url: &str) -> Result<Sample, ApiError> {
+    let mut fetched = remote::fetch(url, SAMPLE_BYTES as u64)?;
+    let whole_needed =
+        fetched.bytes.starts_with(parquet_input::MAGIC) || fetched.bytes.starts_with(&[0x1f, 0x8b]);
+    if fetched.truncated && whole_needed {
+        fetched = remote::fetch(url, parquet_input::MAX_FILE_BYTES + 1)?;
+        parquet_input::check_size(fetched.bytes.len() as u64)?;
+    }
+    let hint = upload::format_hint(None, Some(&fetched.name));
+    let mut sample = Gunzip::new(Sample::new(hint), fetched.name.ends_with(".gz"));
+    sample
+        .write_all(&fetched.bytes)
+        .map_err(ApiError::from_io)?;
+    let mut sample = sample.finish().map_err(ApiError::from_io)?;
+    sample.truncated |= fetched.truncated;
+    Ok(sample)
 }
 
 /// The beginning of the file: all of a Parquet file (its footer is at the end), the first

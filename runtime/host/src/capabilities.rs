@@ -672,14 +672,7 @@ impl colibri::platform::auth::Host for Capabilities {
 impl colibri::platform::jobs::Host for Capabilities {
     async fn submit(&mut self, spec: colibri::platform::jobs::JobSpec) -> Result<String, Error> {
         if let Some(url) = &spec.url {
-            let parsed = url::Url::parse(url)
-                .map_err(|e| error(ErrorKind::BadRequest, format!("Invalid url '{url}': {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(error(
-                    ErrorKind::BadRequest,
-                    format!("Invalid url '{url}': only http and https URLs can be imported"),
-                ));
-            }
+            crate::remote::check(url).map_err(|e| error(ErrorKind::BadRequest, e))?;
         }
         let mut fields = serde_json::Map::new();
         for (key, value) in spec.details {
@@ -751,5 +744,22 @@ impl colibri::platform::jobs::Host for Capabilities {
             ));
         }
         Ok(job)
+    }
+}
+
+impl colibri::platform::remote::Host for Capabilities {
+    async fn fetch(
+        &mut self,
+        url: String,
+        max_bytes: u64,
+    ) -> Result<colibri::platform::remote::Fetched, Error> {
+        let (name, bytes, truncated) = crate::remote::head(&url, max_bytes as usize)
+            .await
+            .map_err(|e| error(ErrorKind::BadRequest, e))?;
+        Ok(colibri::platform::remote::Fetched {
+            name,
+            bytes,
+            truncated,
+        })
     }
 }

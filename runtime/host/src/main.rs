@@ -13,6 +13,7 @@ mod engine;
 mod jobs;
 mod limits;
 mod manifest;
+mod remote;
 mod server;
 
 use std::net::SocketAddr;

@@ -35,9 +35,6 @@ const EVENTS_ROUTE: &str = "/v0/events";
 /// Longest a job's run may take.
 const JOB_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Longest a URL import's download may stay idle (DS-U4).
-const DOWNLOAD_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// Largest form body read by the host to find a `token` field (GEN-3).
 const MAX_FORM_BYTES: usize = 16 * 1024 * 1024;
 
@@ -432,28 +429,9 @@ impl Server {
     }
 }
 
-/// Starts downloading a URL import (DS-U4: http and https, at most 5 redirects, an idle
-/// timeout): the file's name (the URL's last path segment) and its body, streamed.
+/// Starts downloading a URL import: the file's name and its body, streamed.
 async fn download(url: &str) -> Result<(String, RequestBody), String> {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .read_timeout(DOWNLOAD_IDLE_TIMEOUT)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let response = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("Fetching {url} failed: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!("Fetching {url} failed: HTTP {}", response.status()));
-    }
-    let name = response
-        .url()
-        .path_segments()
-        .and_then(|mut segments| segments.next_back())
-        .unwrap_or_default()
-        .replace('"', "");
+    let (name, response) = crate::remote::open(url).await?;
     let chunks = futures::stream::unfold(Some(response), |response| async move {
         let mut response = response?;
         match response.chunk().await {
