@@ -707,3 +707,43 @@ fn rename_keeps_the_id_and_the_rows_and_frees_the_old_name() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_ne!(reply.json()["datasource"]["id"], id.as_str());
 }
+
+#[test]
+fn a_declared_charset_is_transcoded_to_utf8() {
+    let server = Colibri::start();
+    // Latin-1 text (DS-C9).
+    let latin1 = b"city,name\nZ\xfcrich,caf\xe9\nK\xf8benhavn,sm\xf8rrebr\xf8d\n";
+    let reply = server
+        .request(
+            "POST",
+            "/v0/datasources?name=cafes",
+            Some(ADMIN_TOKEN),
+            &[("content-type", "text/csv; charset=latin1")],
+            latin1,
+        )
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let rows = server.sql("SELECT city, name FROM cafes ORDER BY city FORMAT JSON");
+    assert_eq!(
+        rows["data"][1],
+        serde_json::json!({"city": "Zürich", "name": "café"}),
+        "{rows}"
+    );
+
+    let reply = server
+        .request(
+            "POST",
+            "/v0/datasources?name=cafes&mode=append",
+            Some(ADMIN_TOKEN),
+            &[("content-type", "text/csv; charset=klingon")],
+            b"city,name\nX,Y\n",
+        )
+        .unwrap();
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert!(
+        reply.error_message().contains("klingon"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(server.count("cafes"), 2);
+}

@@ -24,7 +24,7 @@ fn header(request: &IncomingRequest, name: &str) -> Option<String> {
 
 /// Reads an upload (DS-3, AN-2): its parameters, from the query string and the text parts of
 /// a multipart body or a form body, and its file, which streams (gunzipped on the way when it
-/// is gzip) into the writer `open` makes from the parameters seen before it and the format
+/// is gzip, transcoded to UTF-8 when its `Content-Type` names another charset) into the writer `open` makes from the parameters seen before it and the format
 /// the file's part or name stands for (`format_hint`). Returns the
 /// parameters and that writer, once the file has ended; no writer when the request holds no
 /// file. `is_parameter` tells the endpoint's parameters, for telling a form body from a file
@@ -79,12 +79,17 @@ pub async fn receive<W: Write>(
             }
             let gzip_named = filename.as_deref().is_some_and(|f| f.ends_with(".gz"));
             let hint = format_hint(Some(&part), filename.as_deref());
-            let mut sink = Gunzip::new(open(&params, hint)?, gzip_named);
+            let encoding = charset(
+                &field
+                    .content_type()
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
+            )?;
+            let mut sink = Gunzip::new(Transcode::new(open(&params, hint)?, encoding), gzip_named);
             while let Some(chunk) = field.chunk().await.map_err(broken)? {
                 sink.write_all(&chunk).map_err(ApiError::from_io)?;
             }
-            let file = sink.finish().map_err(ApiError::from_io)?;
-            return Ok((params, Some(file)));
+            return Ok((params, Some(finish(sink)?)));
         }
         return Ok((params, None));
     }
@@ -95,10 +100,9 @@ pub async fn receive<W: Write>(
             params.merge_form(&body);
             return Ok((params, None));
         }
-        let mut sink = Gunzip::new(open(&params, None)?, said_gzip);
+        let mut sink = Gunzip::new(Transcode::new(open(&params, None)?, None), said_gzip);
         sink.write_all(&body).map_err(ApiError::from_io)?;
-        let file = sink.finish().map_err(ApiError::from_io)?;
-        return Ok((params, Some(file)));
+        return Ok((params, Some(finish(sink)?)));
     }
 
     let mut body = Box::pin(body.peekable());
@@ -106,7 +110,11 @@ pub async fn receive<W: Write>(
         return Ok((params, None));
     }
     let hint = format_hint(None, filename.as_deref());
-    let mut sink = Gunzip::new(open(&params, hint)?, said_gzip || gzip_named);
+    let encoding = charset(&content_type)?;
+    let mut sink = Gunzip::new(
+        Transcode::new(open(&params, hint)?, encoding),
+        said_gzip || gzip_named,
+    );
     // The body of a job's run is a file the host downloaded (DS-U*): only the file size
     // limits bound it.
     let max_wire_bytes = match auth::current_principal().job {
@@ -123,8 +131,14 @@ pub async fn receive<W: Write>(
         }
         sink.write_all(&chunk).map_err(ApiError::from_io)?;
     }
-    let file = sink.finish().map_err(ApiError::from_io)?;
-    Ok((params, Some(file)))
+    Ok((params, Some(finish(sink)?)))
+}
+
+/// Ends a file: the gzip trailer is checked and the last characters transcoded.
+fn finish<W: Write>(sink: Gunzip<Transcode<W>>) -> Result<W, ApiError> {
+    sink.finish()
+        .and_then(Transcode::finish)
+        .map_err(ApiError::from_io)
 }
 
 /// Whether a urlencoded body holds the endpoint's parameters rather than data: every key is
@@ -280,6 +294,75 @@ impl<W: Write> Write for Gunzip<W> {
     }
 }
 
+/// The encoding a `Content-Type`'s `charset` names, when it is not UTF-8 (DS-C9); an
+/// unknown charset is a 400.
+pub fn charset(content_type: &str) -> Result<Option<&'static encoding_rs::Encoding>, ApiError> {
+    let Some(label) = content_type.split(';').find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        (name.trim().eq_ignore_ascii_case("charset")).then(|| value.trim().trim_matches('"'))
+    }) else {
+        return Ok(None);
+    };
+    let encoding = encoding_rs::Encoding::for_label(label.as_bytes())
+        .ok_or_else(|| ApiError::bad_request(format!("Unknown charset '{label}'")))?;
+    Ok((encoding != encoding_rs::UTF_8).then_some(encoding))
+}
+
+/// A writer that passes text on to `W` transcoded to UTF-8 from another encoding (DS-C9), or
+/// as it is (always a Parquet file, which is not text).
+pub struct Transcode<W: Write> {
+    inner: W,
+    decoder: Option<encoding_rs::Decoder>,
+    decoded: Vec<u8>,
+    started: bool,
+}
+
+impl<W: Write> Transcode<W> {
+    pub fn new(inner: W, from: Option<&'static encoding_rs::Encoding>) -> Transcode<W> {
+        Transcode {
+            inner,
+            decoder: from.map(|encoding| encoding.new_decoder_without_bom_handling()),
+            decoded: Vec::new(),
+            started: false,
+        }
+    }
+
+    fn pass(&mut self, input: &[u8], last: bool) -> std::io::Result<()> {
+        if !self.started && !input.is_empty() {
+            self.started = true;
+            if input.starts_with(crate::parquet_input::MAGIC) {
+                self.decoder = None;
+            }
+        }
+        let Some(decoder) = &mut self.decoder else {
+            return self.inner.write_all(input);
+        };
+        let needed = decoder
+            .max_utf8_buffer_length(input.len())
+            .unwrap_or(input.len() * 3 + 16);
+        self.decoded.resize(needed, 0);
+        let (_, _, written, _) = decoder.decode_to_utf8(input, &mut self.decoded, last);
+        self.inner.write_all(&self.decoded[..written])
+    }
+
+    /// Ends the text and returns the writer it went to.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.pass(&[], true)?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for Transcode<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pass(buf, false)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +384,26 @@ mod tests {
             assert_eq!(sink.finish().unwrap(), b"a,b\n1,2\n");
         }
         assert_eq!(Gunzip::new(Vec::new(), false).finish().unwrap(), b"");
+    }
+
+    #[test]
+    fn transcodes_a_declared_charset_to_utf8_across_writes() {
+        let latin1 = charset("text/csv; charset=latin1").unwrap();
+        assert!(latin1.is_some());
+        assert!(charset("text/csv; charset=UTF-8").unwrap().is_none());
+        assert!(charset("text/csv").unwrap().is_none());
+        assert!(charset("text/csv; charset=klingon").is_err());
+        let mut sink = Transcode::new(Vec::new(), latin1);
+        for byte in b"caf\xe9,na\xefve\n" {
+            sink.write_all(&[*byte]).unwrap();
+        }
+        assert_eq!(sink.finish().unwrap(), "café,naïve\n".as_bytes());
+        let shift_jis = charset("text/csv; charset=shift_jis").unwrap();
+        let mut sink = Transcode::new(Vec::new(), shift_jis);
+        let text = [0x93, 0x8c, 0x8b, 0x9e]; // 東京, its second byte pairs split across writes
+        sink.write_all(&text[..1]).unwrap();
+        sink.write_all(&text[1..3]).unwrap();
+        sink.write_all(&text[3..]).unwrap();
+        assert_eq!(sink.finish().unwrap(), "東京".as_bytes());
     }
 }
