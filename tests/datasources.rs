@@ -747,3 +747,47 @@ fn a_declared_charset_is_transcoded_to_utf8() {
     );
     assert_eq!(server.count("cafes"), 2);
 }
+
+#[test]
+fn size_limits_are_the_ones_the_server_was_started_with() {
+    let server = Colibri::start_in(
+        &temp_dir("ds-limits"),
+        &[
+            "--max-raw-body-bytes",
+            "100",
+            "--max-events-body-bytes",
+            "32",
+            "--max-multipart-bytes",
+            "1000",
+        ],
+    );
+    let mut csv = String::from("id,name\n");
+    for i in 0..20 {
+        csv.push_str(&format!("{i},name{i}\n"));
+    }
+    assert!(csv.len() > 100);
+    let reply = server.post("/v0/datasources?name=small", csv.as_bytes());
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert!(
+        reply.error_message().contains("100 bytes"),
+        "{}",
+        reply.text()
+    );
+    // The same file fits a multipart body (LIM-5), until that limit too is passed.
+    let reply = server.post_file("/v0/datasources?name=small", "csv", "s.csv", csv.as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let big = csv.repeat(10);
+    let reply = server.post_file(
+        "/v0/datasources?name=small&mode=append",
+        "csv",
+        "s.csv",
+        big.as_bytes(),
+    );
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert_eq!(server.count("small"), 20);
+
+    let events = "{\"id\": 1, \"name\": \"a name long enough to pass the limit\"}\n";
+    assert!(events.len() > 32);
+    let reply = server.send_events("small", events, true);
+    assert_eq!(reply.status, 413, "{}", reply.text());
+}

@@ -77,7 +77,7 @@ fn fetch(url: &str) -> Result<Sample, ApiError> {
     let whole_needed =
         fetched.bytes.starts_with(parquet_input::MAGIC) || fetched.bytes.starts_with(&[0x1f, 0x8b]);
     if fetched.truncated && whole_needed {
-        fetched = remote::fetch(url, parquet_input::MAX_FILE_BYTES + 1)?;
+        fetched = remote::fetch(url, parquet_input::max_file_bytes() + 1)?;
         parquet_input::check_size(fetched.bytes.len() as u64)?;
     }
     let hint = upload::format_hint(None, Some(&fetched.name));

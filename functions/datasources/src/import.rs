@@ -13,7 +13,9 @@
 use std::io::Write;
 
 use colibri_guest::types::{self, Datasource};
-use colibri_guest::{ApiError, Params, auth, catalog, job_envelope, job_json, jobs, json, storage};
+use colibri_guest::{
+    ApiError, Params, auth, catalog, job_envelope, job_json, jobs, json, limits, storage,
+};
 use colibri_ingest::csv_input::{self, Dialect};
 use colibri_ingest::upload::{self, too_large};
 use colibri_ingest::{convert, infer, parquet_input, parse_events};
@@ -21,9 +23,6 @@ use colibri_types::schema::parse_schema;
 use spin_sdk::http::{IncomingRequest, Response};
 
 use crate::datasource_json;
-
-/// Largest file once decompressed (LIM-8).
-const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
 
 /// Size of the pieces a file is converted in.
 const PIECE_BYTES: usize = 4 << 20;
@@ -200,6 +199,8 @@ struct Import {
     datasource: Option<Datasource>,
     layout: Option<Layout>,
     import_id: String,
+    /// The largest file, decompressed (LIM-8).
+    max_file_bytes: u64,
     /// The first bytes were looked at: a Parquet file is one whatever its part or name says
     /// (the classic CLI uploads Parquet under `ndjson`).
     sniffed: bool,
@@ -249,6 +250,7 @@ impl Import {
             import_id: auth::current_principal()
                 .job
                 .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            max_file_bytes: limits::current_sizes().file_bytes,
             sniffed: false,
             pending: Vec::new(),
             file_bytes: 0,
@@ -483,8 +485,8 @@ impl Import {
 impl Write for Import {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.file_bytes += buf.len() as u64;
-        if self.file_bytes > MAX_FILE_BYTES {
-            return Err(std::io::Error::other(too_large(MAX_FILE_BYTES)));
+        if self.file_bytes > self.max_file_bytes {
+            return Err(std::io::Error::other(too_large(self.max_file_bytes)));
         }
         self.pending.extend_from_slice(buf);
         if self.pending.len() >= parquet_input::MAGIC.len() {

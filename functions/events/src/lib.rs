@@ -3,13 +3,10 @@
 //! the data source's JSONPaths, sends rows that do not fit to `<name>_quarantine`, and
 //! appends both as Arrow IPC through the host's storage capability.
 
-use colibri_guest::{ApiError, Params, catalog, json, respond};
+use colibri_guest::{ApiError, Params, catalog, json, limits, respond};
 use colibri_ingest::{Line, convert, infer, parse_events, read_body, sample};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
-
-/// Largest request body, compressed or not (EV-13).
-const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 #[http_component]
 fn handle(request: Request) -> Response {
@@ -29,7 +26,9 @@ fn ingest(request: &Request) -> Result<Response, ApiError> {
         })?;
     let wait = params.flag("wait")?.unwrap_or(false);
     let single_document = params.get("format") == Some("json");
-    let body = read_body(request, MAX_BODY_BYTES)?;
+    // The largest request body, compressed or not (EV-13, LIM-3).
+    let max_body_bytes = limits::current_sizes().events_body_bytes as usize;
+    let body = read_body(request, max_body_bytes)?;
     let events = parse_events(&body, single_document)?;
 
     let datasource = match catalog::get_datasource(name)? {

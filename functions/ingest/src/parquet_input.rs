@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{DataType, Field};
-use colibri_guest::ApiError;
+use colibri_guest::{ApiError, limits};
 use colibri_types::ChType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
@@ -18,10 +18,6 @@ use crate::Line;
 /// The magic bytes a Parquet file starts (and ends) with.
 pub const MAGIC: &[u8; 4] = b"PAR1";
 
-/// Largest Parquet file (decompressed): a Parquet file is held whole in the component's
-/// memory while it is decoded.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
-
 /// Records decoded at a time.
 const BATCH_ROWS: usize = 16 * 1024;
 
@@ -29,16 +25,23 @@ fn invalid(error: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("The file is not a readable Parquet file: {error}"))
 }
 
-/// The 413 of a Parquet file past `MAX_FILE_BYTES` once `bytes` of it have arrived.
+/// The largest Parquet file, decompressed (LIM-7): a Parquet file is held whole in the
+/// component's memory while it is decoded.
+pub fn max_file_bytes() -> u64 {
+    limits::current_sizes().parquet_file_bytes
+}
+
+/// The 413 of a Parquet file past `max_file_bytes` once `bytes` of it have arrived.
 pub fn check_size(bytes: u64) -> Result<(), ApiError> {
-    if bytes <= MAX_FILE_BYTES {
+    let max = max_file_bytes();
+    if bytes <= max {
         return Ok(());
     }
     Err(ApiError::new(
         413,
         format!(
-            "The Parquet file is larger than {MAX_FILE_BYTES} bytes: Parquet files are read \
-             whole, split larger ones"
+            "The Parquet file is larger than {max} bytes: Parquet files are read whole, split \
+             larger ones"
         ),
     ))
 }

@@ -5,15 +5,9 @@
 
 use std::io::Write;
 
-use colibri_guest::{ApiError, Params, auth};
+use colibri_guest::{ApiError, Params, auth, limits};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use spin_sdk::http::IncomingRequest;
-
-/// Largest raw (non-multipart) body of an upload, on the wire (LIM-4).
-pub const MAX_RAW_BODY_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Largest multipart body of an upload, on the wire (LIM-5).
-pub const MAX_MULTIPART_BYTES: u64 = 500 * 1024 * 1024;
 
 fn header(request: &IncomingRequest, name: &str) -> Option<String> {
     let values = request.headers().get(name);
@@ -48,16 +42,18 @@ pub async fn receive<W: Write>(
     });
     let gzip_named = filename.as_deref().is_some_and(|f| f.ends_with(".gz"));
     let body = request.into_body_stream();
+    let sizes = limits::current_sizes();
 
     if content_type.starts_with("multipart/form-data") {
+        let max_multipart_bytes = sizes.multipart_bytes;
         let boundary = multer::parse_boundary(&content_type)
             .map_err(|e| ApiError::bad_request(format!("Invalid multipart Content-Type: {e}")))?;
         let mut wire_bytes = 0u64;
         let chunks = body.map(move |chunk| {
             let chunk = chunk.map_err(|e| std::io::Error::other(format!("{e:?}")))?;
             wire_bytes += chunk.len() as u64;
-            if wire_bytes > MAX_MULTIPART_BYTES {
-                return Err(std::io::Error::other(too_large(MAX_MULTIPART_BYTES)));
+            if wire_bytes > max_multipart_bytes {
+                return Err(std::io::Error::other(too_large(max_multipart_bytes)));
             }
             Ok(multer::bytes::Bytes::from(chunk))
         });
@@ -95,7 +91,7 @@ pub async fn receive<W: Write>(
     }
 
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        let body = read_all(body, MAX_RAW_BODY_BYTES).await?;
+        let body = read_all(body, sizes.raw_body_bytes).await?;
         if body.is_empty() || holds_parameters(&body, is_parameter) {
             params.merge_form(&body);
             return Ok((params, None));
@@ -119,7 +115,7 @@ pub async fn receive<W: Write>(
     // limits bound it.
     let max_wire_bytes = match auth::current_principal().job {
         Some(_) => u64::MAX,
-        None => MAX_RAW_BODY_BYTES,
+        None => sizes.raw_body_bytes,
     };
     let mut wire_bytes = 0u64;
     let mut body =
@@ -127,7 +123,7 @@ pub async fn receive<W: Write>(
     while let Some(chunk) = body.try_next().await? {
         wire_bytes += chunk.len() as u64;
         if wire_bytes > max_wire_bytes {
-            return Err(too_large(MAX_RAW_BODY_BYTES));
+            return Err(too_large(sizes.raw_body_bytes));
         }
         sink.write_all(&chunk).map_err(ApiError::from_io)?;
     }

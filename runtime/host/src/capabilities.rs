@@ -26,7 +26,10 @@ pub struct Services {
     pub storage: Arc<Storage>,
     pub query: QueryEngine,
     pub jobs: Jobs,
+    pub sizes: Sizes,
 }
+
+pub use colibri::platform::limits::Sizes;
 
 /// What a component instance may reach: the services, as the request's principal.
 pub struct Capabilities {
@@ -761,5 +764,11 @@ impl colibri::platform::remote::Host for Capabilities {
             bytes,
             truncated,
         })
+    }
+}
+
+impl colibri::platform::limits::Host for Capabilities {
+    async fn current_sizes(&mut self) -> Sizes {
+        self.services.sizes
     }
 }

@@ -26,7 +26,7 @@ use clap::{Args, Parser, Subcommand};
 use colibri_storage::{FlushPolicy, Location, Storage};
 use object_store::ObjectStoreExt as _;
 
-use crate::capabilities::Services;
+use crate::capabilities::{Services, Sizes};
 use crate::engine::{GuestLimits, WasmRuntime};
 use crate::manifest::App;
 
@@ -103,6 +103,22 @@ struct ServeArgs {
     /// Events API body bytes per second accepted per data source; more get 429 (EV-13).
     #[arg(long, default_value_t = 20 * 1024 * 1024)]
     events_bytes_limit: u64,
+    /// Largest Events API request body, in bytes (LIM-3).
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    max_events_body_bytes: u64,
+    /// Largest raw (non-multipart) upload body on the wire, in bytes (LIM-4).
+    #[arg(long, default_value_t = 8 * 1024 * 1024)]
+    max_raw_body_bytes: u64,
+    /// Largest multipart upload body on the wire, in bytes (LIM-5).
+    #[arg(long, default_value_t = 500 * 1024 * 1024)]
+    max_multipart_bytes: u64,
+    /// Largest Parquet file, decompressed, in bytes (LIM-7); it is held whole in a component's
+    /// memory, so keep it under `--guest-memory-mib`.
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    max_parquet_file_bytes: u64,
+    /// Largest file, decompressed, in bytes (LIM-8).
+    #[arg(long, default_value_t = 10 * 1024 * 1024 * 1024)]
+    max_file_bytes: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -217,6 +233,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         storage: storage.clone(),
         query: colibri_query::QueryEngine::new(),
         jobs,
+        sizes: Sizes {
+            events_body_bytes: args.max_events_body_bytes,
+            raw_body_bytes: args.max_raw_body_bytes,
+            multipart_bytes: args.max_multipart_bytes,
+            parquet_file_bytes: args.max_parquet_file_bytes,
+            file_bytes: args.max_file_bytes,
+        },
     });
     let listener = server::bind(args.listen).await?;
     let server = Arc::new(server::Server {
