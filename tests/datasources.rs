@@ -791,3 +791,47 @@ fn size_limits_are_the_ones_the_server_was_started_with() {
     let reply = server.send_events("small", events, true);
     assert_eq!(reply.status, 413, "{}", reply.text());
 }
+
+#[test]
+fn an_import_that_fails_after_creating_its_datasource_leaves_nothing() {
+    let data = temp_dir("ds-failed-create");
+    let creator = create_token(&data, "creator", &["DATASOURCES:CREATE"]);
+    // The multipart limit falls after the first 4 MB piece, which creates the data source.
+    let server = Colibri::start_in(&data, &["--max-multipart-bytes", "5000000"]);
+    let mut csv = String::from("id,name\n");
+    let mut i = 0;
+    while csv.len() < 6_000_000 {
+        csv.push_str(&format!("{i},name number {i}\n"));
+        i += 1;
+    }
+    let boundary = "------------------------colibri0123456789";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"; filename=\"big.csv\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(csv.as_bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let reply = server
+        .request(
+            "POST",
+            "/v0/datasources?name=big",
+            Some(&creator),
+            &[(
+                "content-type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            )],
+            &body,
+        )
+        .unwrap();
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert_eq!(server.get("/v0/datasources/big").status, 404);
+    assert_eq!(server.get("/v0/datasources/big_quarantine").status, 404);
+    // The name is free.
+    let reply = server.post_file(
+        "/v0/datasources?name=big",
+        "csv",
+        "b.csv",
+        b"id,name\n1,a\n",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}

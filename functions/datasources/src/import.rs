@@ -197,6 +197,10 @@ struct Import {
     cut_byte: Option<u8>,
     /// The data source appended to, once known (at once for an existing one).
     datasource: Option<Datasource>,
+    /// This import created the data source: if it fails, the data source goes too.
+    created: bool,
+    /// The import was committed and answered.
+    finished: bool,
     layout: Option<Layout>,
     import_id: String,
     /// The largest file, decompressed (LIM-8).
@@ -245,6 +249,8 @@ impl Import {
             format,
             name,
             datasource,
+            created: false,
+            finished: false,
             layout: None,
             // A URL import's run is its job: the job's id is the import's (DS-R4).
             import_id: auth::current_principal()
@@ -361,6 +367,7 @@ impl Import {
             return Ok(datasource.clone());
         }
         let created = create(&self.params, self.name.as_deref(), self.format, guessed)?;
+        self.created = true;
         Ok(self.datasource.insert(created).clone())
     }
 
@@ -436,7 +443,7 @@ impl Import {
         if !rest.is_empty() || self.layout.is_none() {
             self.piece(rest)?;
         }
-        let Some(datasource) = self.datasource else {
+        let Some(datasource) = self.datasource.clone() else {
             return Err(ApiError::bad_request("The file holds no rows"));
         };
         // A replace without rows leaves the data source as it is, unless asked to truncate
@@ -453,6 +460,7 @@ impl Import {
             condition,
         });
         storage::commit_staged(replacement.as_ref())?;
+        self.finished = true;
         let datasource = catalog::get_datasource(&datasource.id)?.unwrap_or(datasource);
         let quarantine_rows = self.quarantined_rows - self.invalid_lines;
         let error = if self.quarantined_rows > 0 {
@@ -479,6 +487,19 @@ impl Import {
                 "statistics": {"bytes": self.file_bytes, "row_count": self.successful_rows},
             }),
         ))
+    }
+}
+
+/// An import that fails leaves nothing: the data source it created goes (its staged rows
+/// were never committed).
+impl Drop for Import {
+    fn drop(&mut self) {
+        let failed = self.created && !self.finished;
+        if let Some(datasource) = self.datasource.as_ref().filter(|_| failed)
+            && let Err(error) = catalog::drop_datasource(&datasource.id)
+        {
+            eprintln!("removing the data source of a failed import failed: {error:?}");
+        }
     }
 }
 

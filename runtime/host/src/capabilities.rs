@@ -43,6 +43,8 @@ pub struct Capabilities {
     pub append_event: &'static str,
     /// Rows this request staged, until `commit-staged`.
     pub staged: Vec<(DataSource, Staged)>,
+    /// The ids of the data sources this request created.
+    pub created: Vec<String>,
 }
 
 fn error(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -417,13 +419,17 @@ impl colibri::platform::catalog::Host for Capabilities {
             .await?;
         self.log_operation("create", &datasource, started, None)
             .await;
+        self.created.push(datasource.id.clone());
         Ok(self.describe(&datasource))
     }
 
     async fn drop_datasource(&mut self, name_or_id: String) -> Result<(), Error> {
         let target = self.existing(&name_or_id)?;
+        // A request may undo what it created (an import that fails after creating its data
+        // source leaves nothing behind).
+        let created_here = self.created.contains(&target.id);
         if target.quarantine_of.is_some()
-            || !self.principal.can_drop(self.storage().catalog(), &target)
+            || !(created_here || self.principal.can_drop(self.storage().catalog(), &target))
         {
             return Err(error(
                 ErrorKind::Forbidden,

@@ -292,6 +292,7 @@ impl Server {
             request_id: request_id.to_string(),
             append_event,
             staged: Vec::new(),
+            created: Vec::new(),
         };
         // A job's run may take as long as a job may.
         let timeout = capabilities.principal.job.is_some().then_some(JOB_TIMEOUT);
