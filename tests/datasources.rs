@@ -525,6 +525,19 @@ fn replace_swaps_all_rows_at_once_and_needs_create() {
         serde_json::json!([{"symbol": "NEW"}, {"symbol": "NEWER"}])
     );
 
+    // The replace is logged as one (DS-R8), once the ops log's next flush has run.
+    let logged = "SELECT event_type, rows FROM tinybird.datasources_ops_log \
+                  WHERE datasource_name = 'prices' AND event_type = 'replace' FORMAT JSON";
+    let started = std::time::Instant::now();
+    let replaces = loop {
+        let answer = server.sql(logged);
+        if answer["rows"] == 1 || started.elapsed() > std::time::Duration::from_secs(10) {
+            break answer;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(replaces["data"][0]["rows"], 2, "{replaces}");
+
     // Refused replaces change nothing.
     let refused = [
         (

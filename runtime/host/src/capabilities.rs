@@ -234,10 +234,18 @@ impl Capabilities {
 
     /// Adds an append to the ops log; a quarantine table's rows are reported on its data
     /// source's row.
-    fn log_append(&self, target: &DataSource, rows: u64, bytes: u64, started: Instant) {
+    /// Logs rows added to a table as this request's kind of append, or as `event_type`.
+    fn log_append(
+        &self,
+        target: &DataSource,
+        rows: u64,
+        bytes: u64,
+        started: Instant,
+        event_type: Option<&'static str>,
+    ) {
         let owner = self.quarantine_owner(target);
         self.storage().ops_log().add_append(Append {
-            event_type: self.append_event,
+            event_type: event_type.unwrap_or(self.append_event),
             datasource: owner.as_ref().unwrap_or(target),
             quarantine: owner.is_some(),
             request_id: &self.request_id,
@@ -505,7 +513,7 @@ impl colibri::platform::storage::Host for Capabilities {
         let batches = decode_ipc(&arrow_ipc_stream)?;
         let started = Instant::now();
         let rows = self.storage().append(&target, batches, wait).await?;
-        self.log_append(&target, rows, arrow_ipc_stream.len() as u64, started);
+        self.log_append(&target, rows, arrow_ipc_stream.len() as u64, started, None);
         Ok(rows)
     }
 
@@ -584,7 +592,12 @@ impl colibri::platform::storage::Host for Capabilities {
                 }
                 None => table.commit_staged(parts, replace).await?,
             };
-            self.log_append(&target, rows, bytes, started);
+            // A replace's rows, and its quarantined ones, are logged as `replace` (DS-R8).
+            let replacing = replaced.as_ref().is_some_and(|r| {
+                r.id == target.id || target.quarantine_of.as_deref() == Some(r.id.as_str())
+            });
+            let event_type = replacing.then_some("replace");
+            self.log_append(&target, rows, bytes, started, event_type);
         }
         Ok(())
     }
