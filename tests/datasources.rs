@@ -848,3 +848,28 @@ fn an_import_that_fails_after_creating_its_datasource_leaves_nothing() {
     );
     assert_eq!(reply.status, 200, "{}", reply.text());
 }
+
+#[test]
+fn a_file_without_a_name_names_its_datasource() {
+    let server = Colibri::start();
+    let csv = b"day,sold\n2024-01-01,3\n";
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let reply = server.post_file("/v0/datasources", "csv", "daily sales.v2.csv", csv);
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        names.push(
+            reply.json()["datasource"]["name"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(names, ["daily_sales", "daily_sales_1"], "DS-M2");
+    let reply = server.post_file("/v0/datasources", "csv", "2024.csv", csv);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let generated = reply.json()["datasource"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(generated.starts_with("datasource_"), "{generated}");
+}

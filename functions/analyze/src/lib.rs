@@ -49,7 +49,7 @@ async fn analyze(request: IncomingRequest) -> Result<Response, ApiError> {
     let (params, file) = upload::receive(
         request,
         |key| ["url", "format", "token"].contains(&key),
-        |_, hint| Ok(Sample::new(hint)),
+        |_, file| Ok(Sample::new(file.hint)),
     )
     .await?;
     let file = match (file, params.get("url").filter(|url| !url.is_empty())) {

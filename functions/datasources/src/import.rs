@@ -36,8 +36,8 @@ const GUESS_SAMPLE_RECORDS: usize = 10_000;
 /// `POST /v0/datasources`.
 pub async fn import(request: IncomingRequest) -> Result<Response, ApiError> {
     let authority = request.authority().unwrap_or_default();
-    let (params, import) = upload::receive(request, is_parameter, |params, hint| {
-        Import::new(params.clone(), hint)
+    let (params, import) = upload::receive(request, is_parameter, |params, file| {
+        Import::new(params.clone(), file)
     })
     .await?;
     match import {
@@ -58,7 +58,10 @@ fn queue_url_import(params: &Params, url: &str, authority: &str) -> Result<Respo
     }
     let given_name = params.get("name").filter(|n| !n.is_empty());
     let existing = named_target(mode, given_name)?;
-    let name = given_name.map_or_else(|| name_from_url(url), str::to_string);
+    let name = match given_name {
+        Some(name) => name.to_string(),
+        None => derived_name(Some(url))?,
+    };
     if mode == "create" && catalog::get_datasource(&name)?.is_some() {
         return Err(ApiError::new(
             409,
@@ -93,20 +96,33 @@ fn queue_url_import(params: &Params, url: &str, authority: &str) -> Result<Respo
     Ok(job_envelope(job, &["import_id"]))
 }
 
-/// The name of a data source a URL creates (DS-M2): the URL's last path segment without its
-/// extensions, made a valid name; `datasource_<8 hex digits>` when nothing is left.
-fn name_from_url(url: &str) -> String {
-    let path = url.split(['?', '#']).next().unwrap_or_default();
-    let last = path.rsplit('/').next().unwrap_or_default();
-    let stem = last.split('.').next().unwrap_or_default();
-    let name: String = stem
+/// The name of a data source created without one (DS-M2): the file's name (or the URL's last
+/// path segment) without its extensions, made a valid name, with `_1`, `_2`... when taken;
+/// `datasource_<8 hex digits>` without a usable name.
+fn derived_name(file_name: Option<&str>) -> Result<String, ApiError> {
+    let path = file_name.unwrap_or_default().split(['?', '#']).next();
+    let last = path
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let stem: String = last
+        .split('.')
+        .next()
+        .unwrap_or_default()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    match name.chars().next() {
-        Some(first) if first.is_ascii_alphabetic() || first == '_' => name,
-        _ => generated_name(),
+    if !stem.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return Ok(generated_name());
     }
+    let mut name = stem.clone();
+    let mut suffix = 0;
+    while catalog::get_datasource(&name)?.is_some() {
+        suffix += 1;
+        name = format!("{stem}_{suffix}");
+    }
+    Ok(name)
 }
 
 /// The mode of an import (DS-M*), checked.
@@ -217,8 +233,8 @@ struct Import {
 
 impl Import {
     /// Checks the parameters and finds the data source of an import whose file is about to
-    /// arrive, of the format `hint` names when no `format` parameter is given.
-    fn new(params: Params, hint: Option<&'static str>) -> Result<Import, ApiError> {
+    /// arrive, of the format its part or name stands for when no `format` parameter is given.
+    fn new(params: Params, file: upload::FileInfo) -> Result<Import, ApiError> {
         let mode = mode_of(&params)?;
         if params.get("url").is_some() {
             return Err(ApiError::bad_request(
@@ -227,12 +243,16 @@ impl Import {
         }
         let format = match params.get("format") {
             Some(format) => format_of(format)?,
-            None => hint.unwrap_or("csv"),
+            None => file.hint.unwrap_or("csv"),
         };
-        let name = params
-            .get("name")
-            .filter(|n| !n.is_empty())
-            .map(str::to_string);
+        let name = match params.get("name").filter(|n| !n.is_empty()) {
+            Some(name) => Some(name.to_string()),
+            // A file creating a data source without a name names it (DS-M2).
+            None if mode == "create" && file.name.is_some() => {
+                Some(derived_name(file.name.as_deref())?)
+            }
+            None => None,
+        };
         let cut_byte = match format {
             "ndjson" => Some(b'\n'),
             "parquet" => None,

@@ -16,17 +16,25 @@ fn header(request: &IncomingRequest, name: &str) -> Option<String> {
         .map(|value| String::from_utf8_lossy(value).into_owned())
 }
 
+/// What the request says of its file before its first byte.
+pub struct FileInfo {
+    /// The format its part or name stands for (`format_hint`).
+    pub hint: Option<&'static str>,
+    /// Its file name (multipart `filename`, or a raw body's `Content-Disposition`).
+    pub name: Option<String>,
+}
+
 /// Reads an upload (DS-3, AN-2): its parameters, from the query string and the text parts of
 /// a multipart body or a form body, and its file, which streams (gunzipped on the way when it
-/// is gzip, transcoded to UTF-8 when its `Content-Type` names another charset) into the writer `open` makes from the parameters seen before it and the format
-/// the file's part or name stands for (`format_hint`). Returns the
-/// parameters and that writer, once the file has ended; no writer when the request holds no
-/// file. `is_parameter` tells the endpoint's parameters, for telling a form body from a file
+/// is gzip, transcoded to UTF-8 when its `Content-Type` names another charset) into the
+/// writer `open` makes from the parameters seen before it and what the request says of the
+/// file. Returns the parameters and that writer, once the file has ended; no writer when the
+/// request holds no file. `is_parameter` tells the endpoint's parameters, for telling a form body from a file
 /// sent with the form content type.
 pub async fn receive<W: Write>(
     request: IncomingRequest,
     is_parameter: fn(&str) -> bool,
-    open: impl FnOnce(&Params, Option<&'static str>) -> Result<W, ApiError>,
+    open: impl FnOnce(&Params, FileInfo) -> Result<W, ApiError>,
 ) -> Result<(Params, Option<W>), ApiError> {
     let path_with_query = request.path_with_query().unwrap_or_default();
     let query = path_with_query.split_once('?').map_or("", |(_, q)| q);
@@ -81,7 +89,11 @@ pub async fn receive<W: Write>(
                     .map(|m| m.to_string())
                     .unwrap_or_default(),
             )?;
-            let mut sink = Gunzip::new(Transcode::new(open(&params, hint)?, encoding), gzip_named);
+            let info = FileInfo {
+                hint,
+                name: filename.clone(),
+            };
+            let mut sink = Gunzip::new(Transcode::new(open(&params, info)?, encoding), gzip_named);
             while let Some(chunk) = field.chunk().await.map_err(broken)? {
                 sink.write_all(&chunk).map_err(ApiError::from_io)?;
             }
@@ -96,7 +108,11 @@ pub async fn receive<W: Write>(
             params.merge_form(&body);
             return Ok((params, None));
         }
-        let mut sink = Gunzip::new(Transcode::new(open(&params, None)?, None), said_gzip);
+        let info = FileInfo {
+            hint: None,
+            name: None,
+        };
+        let mut sink = Gunzip::new(Transcode::new(open(&params, info)?, None), said_gzip);
         sink.write_all(&body).map_err(ApiError::from_io)?;
         return Ok((params, Some(finish(sink)?)));
     }
@@ -108,7 +124,16 @@ pub async fn receive<W: Write>(
     let hint = format_hint(None, filename.as_deref());
     let encoding = charset(&content_type)?;
     let mut sink = Gunzip::new(
-        Transcode::new(open(&params, hint)?, encoding),
+        Transcode::new(
+            open(
+                &params,
+                FileInfo {
+                    hint,
+                    name: filename,
+                },
+            )?,
+            encoding,
+        ),
         said_gzip || gzip_named,
     );
     // The body of a job's run is a file the host downloaded (DS-U*): only the file size
