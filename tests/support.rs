@@ -32,12 +32,23 @@ fn compile_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("colibri-compiled")
 }
 
+/// A port no other server of this test process was given: the system may hand a port it
+/// just released to the next caller, and two servers of parallel tests on one port would
+/// answer each other's requests.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 pub struct Colibri {
@@ -122,13 +133,14 @@ impl Colibri {
         self.base = format!("http://127.0.0.1:{}", self.port);
         let started = Instant::now();
         loop {
+            // A server that could not start must not be mistaken for another one answering.
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("colibri exited at start: {status}");
+            }
             if let Ok(reply) = self.request("GET", "/health", None, &[], b"")
                 && reply.status == 200
             {
                 return;
-            }
-            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("colibri exited at start: {status}");
             }
             assert!(
                 started.elapsed() < Duration::from_secs(120),
