@@ -74,14 +74,14 @@ async fn analyze(request: IncomingRequest) -> Result<Response, ApiError> {
 /// when it is Parquet or gzip (neither can be read from a cut beginning).
 fn fetch(url: &str) -> Result<Sample, ApiError> {
     let mut fetched = remote::fetch(url, SAMPLE_BYTES as u64)?;
-    let whole_needed =
-        fetched.bytes.starts_with(parquet_input::MAGIC) || fetched.bytes.starts_with(&[0x1f, 0x8b]);
+    let whole_needed = fetched.bytes.starts_with(parquet_input::MAGIC)
+        || fetched.bytes.starts_with(&upload::GZIP_MAGIC);
     if fetched.truncated && whole_needed {
         fetched = remote::fetch(url, parquet_input::max_file_bytes() + 1)?;
         parquet_input::check_size(fetched.bytes.len() as u64)?;
     }
     let hint = upload::format_hint(None, Some(&fetched.name));
-    let mut sample = Gunzip::new(Sample::new(hint), fetched.name.ends_with(".gz"));
+    let mut sample = Gunzip::new(Sample::new(hint), upload::is_gzip_name(&fetched.name));
     sample
         .write_all(&fetched.bytes)
         .map_err(ApiError::from_io)?;
@@ -117,14 +117,7 @@ impl Sample {
     /// non-empty line is a JSON object, else the part's or file's name, else CSV.
     fn format(&self, params: &Params) -> Result<&'static str, ApiError> {
         if let Some(format) = params.get("format").filter(|f| !f.is_empty()) {
-            return match format {
-                "csv" => Ok("csv"),
-                "ndjson" | "json" | "jsonl" => Ok("ndjson"),
-                "parquet" => Ok("parquet"),
-                other => Err(ApiError::bad_request(format!(
-                    "Invalid format '{other}': use csv, ndjson or parquet"
-                ))),
-            };
+            return upload::format_of(format);
         }
         if self.is_parquet() {
             return Ok("parquet");
@@ -222,10 +215,20 @@ fn preview(columns: &[&Column], converted: &Converted) -> Result<serde_json::Val
     Ok(preview)
 }
 
-/// The first rows of `lines` read with the guessed columns.
-fn convert_preview(columns: &[GuessedColumn], lines: &[Line]) -> Result<Converted, ApiError> {
+/// The first rows of `lines` read with the guessed columns (by JSONPath, or by the
+/// `positions` of CSV fields).
+fn convert_preview(
+    columns: &[GuessedColumn],
+    lines: &[Line],
+    positions: &[Option<usize>],
+) -> Result<Converted, ApiError> {
     let columns: Vec<Column> = columns.iter().map(|g| g.column.clone()).collect();
-    convert::convert(&columns, &lines[..lines.len().min(PREVIEW_ROWS)], &[], None)
+    convert::convert(
+        &columns,
+        &lines[..lines.len().min(PREVIEW_ROWS)],
+        positions,
+        None,
+    )
 }
 
 fn no_columns() -> ApiError {
@@ -243,7 +246,7 @@ fn ndjson(bytes: &[u8], truncated: bool) -> Result<Analysis, ApiError> {
     if columns.is_empty() {
         return Err(no_columns());
     }
-    let preview = convert_preview(&columns, &lines)?;
+    let preview = convert_preview(&columns, &lines, &[])?;
     Ok(Analysis {
         columns,
         preview,
@@ -278,7 +281,7 @@ fn parquet(file: Vec<u8>) -> Result<Analysis, ApiError> {
             declared.to_string()
         };
     }
-    let preview = convert_preview(&columns, &lines)?;
+    let preview = convert_preview(&columns, &lines, &[])?;
     Ok(Analysis {
         columns,
         preview,
@@ -320,8 +323,7 @@ fn csv(bytes: &[u8], truncated: bool, params: &Params) -> Result<Analysis, ApiEr
         .map(Line::Fields)
         .collect();
     let positions: Vec<Option<usize>> = (0..fields).map(Some).collect();
-    let plain: Vec<Column> = columns.iter().map(|g| g.column.clone()).collect();
-    let preview = convert::convert(&plain, &lines, &positions, None)?;
+    let preview = convert_preview(&columns, &lines, &positions)?;
     let byte_text = |byte: u8| (byte as char).to_string();
     Ok(Analysis {
         columns,

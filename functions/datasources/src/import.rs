@@ -1,8 +1,8 @@
 //! `POST /v0/datasources` (DS-M*, DS-R*): create a data source from a `schema`, or create or
 //! append from a CSV, NDJSON or Parquet file or URL. The file streams through: the request
-//! body (raw, or the file part of a multipart body) is gunzipped on the way when it is gzip, cut into pieces of
-//! a few MB at record boundaries, and each piece is converted and staged with the host as it
-//! arrives, so memory holds a piece, not the file. When the file ends, everything staged is
+//! body (raw, or the file part of a multipart body) is gunzipped on the way when it is gzip,
+//! cut into pieces of a few MB at record boundaries, and each piece is converted and staged
+//! with the host as it arrives, so memory holds a piece, not the file. When the file ends, everything staged is
 //! committed at once (one commit per table): readers see all of an import or none of it.
 //! `mode=replace` swaps the rows in that same commit. A Parquet file is held whole (its
 //! footer comes last) and decoded a batch at a time. A `url` queues a job whose run is this
@@ -54,13 +54,13 @@ pub async fn import(request: IncomingRequest) -> Result<Response, ApiError> {
 fn queue_url_import(params: &Params, url: &str, authority: &str) -> Result<Response, ApiError> {
     let mode = mode_of(params)?;
     if let Some(format) = params.get("format") {
-        format_of(format)?;
+        upload::format_of(format)?;
     }
     let given_name = params.get("name").filter(|n| !n.is_empty());
     let existing = named_target(mode, given_name)?;
     let name = match given_name {
         Some(name) => name.to_string(),
-        None => derived_name(Some(url))?,
+        None => derived_name(url)?,
     };
     if mode == "create" && catalog::get_datasource(&name)?.is_some() {
         return Err(ApiError::new(
@@ -99,13 +99,9 @@ fn queue_url_import(params: &Params, url: &str, authority: &str) -> Result<Respo
 /// The name of a data source created without one (DS-M2): the file's name (or the URL's last
 /// path segment) without its extensions, made a valid name, with `_1`, `_2`... when taken;
 /// `datasource_<8 hex digits>` without a usable name.
-fn derived_name(file_name: Option<&str>) -> Result<String, ApiError> {
-    let path = file_name.unwrap_or_default().split(['?', '#']).next();
-    let last = path
-        .unwrap_or_default()
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
+fn derived_name(file_name: &str) -> Result<String, ApiError> {
+    let path = file_name.split(['?', '#']).next().unwrap_or_default();
+    let last = path.rsplit('/').next().unwrap_or_default();
     let stem: String = last
         .split('.')
         .next()
@@ -164,7 +160,7 @@ fn named_target(mode: &str, name: Option<&str>) -> Result<Option<Datasource>, Ap
 /// or, for `append`, does nothing to the existing one.
 fn without_data(params: &Params) -> Result<Response, ApiError> {
     let mode = mode_of(params)?;
-    let format = format_of(params.get("format").unwrap_or("csv"))?;
+    let format = upload::format_of(params.get("format").unwrap_or("csv"))?;
     let name = params.get("name").filter(|n| !n.is_empty());
     let existing = named_target(mode, name)?;
     if let Some(datasource) = existing.as_ref().filter(|_| mode == "replace") {
@@ -242,15 +238,13 @@ impl Import {
             ));
         }
         let format = match params.get("format") {
-            Some(format) => format_of(format)?,
+            Some(format) => upload::format_of(format)?,
             None => file.hint.unwrap_or("csv"),
         };
         let name = match params.get("name").filter(|n| !n.is_empty()) {
             Some(name) => Some(name.to_string()),
             // A file creating a data source without a name names it (DS-M2).
-            None if mode == "create" && file.name.is_some() => {
-                Some(derived_name(file.name.as_deref())?)
-            }
+            None if mode == "create" => file.name.as_deref().map(derived_name).transpose()?,
             None => None,
         };
         let cut_byte = match format {
@@ -581,18 +575,6 @@ fn is_parameter(key: &str) -> bool {
         || key.starts_with("engine_")
         || key.starts_with("dialect_")
         || key.starts_with("replace_")
-}
-
-/// The `format` parameter (DS-2), `json` and `jsonl` being NDJSON.
-fn format_of(format: &str) -> Result<&'static str, ApiError> {
-    match format {
-        "csv" => Ok("csv"),
-        "ndjson" | "json" | "jsonl" => Ok("ndjson"),
-        "parquet" => Ok("parquet"),
-        other => Err(ApiError::bad_request(format!(
-            "Invalid format '{other}': use csv, ndjson or parquet"
-        ))),
-    }
 }
 
 /// Creates the data source of an import from its `schema` or the columns guessed from a CSV

@@ -56,9 +56,7 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
         }
         (Method::Get, file) if file.ends_with(".datasource") && !file.contains('/') => {
             let name = file.trim_end_matches(".datasource");
-            let datasource = catalog::get_datasource(name)?.ok_or_else(|| {
-                ApiError::new(404, format!("Data Source '{name}' does not exist"))
-            })?;
+            let datasource = existing(name)?;
             Ok(Response::builder()
                 .status(200)
                 .header("content-type", "text/plain; charset=utf-8")
@@ -66,9 +64,7 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
                 .build())
         }
         (Method::Get, name) if !name.contains('/') => {
-            let datasource = catalog::get_datasource(name)?.ok_or_else(|| {
-                ApiError::new(404, format!("Data Source '{name}' does not exist"))
-            })?;
+            let datasource = existing(name)?;
             Ok(json(200, &select(datasource_json(&datasource), &params)))
         }
         (Method::Get, _) => Err(ApiError::new(404, format!("Not found: {}", request.path()))),
@@ -89,6 +85,12 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
             format!("{method} is not supported on {} yet", request.path()),
         )),
     }
+}
+
+/// The data source a path names, or a 404.
+fn existing(name: &str) -> Result<Datasource, ApiError> {
+    catalog::get_datasource(name)?
+        .ok_or_else(|| ApiError::new(404, format!("Data Source '{name}' does not exist")))
 }
 
 /// The parameters, with those of a form body.
@@ -123,12 +125,7 @@ fn rename(current: &str, params: &Params) -> Result<Response, ApiError> {
         .get("name")
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::bad_request("The `name` parameter (the new name) is required"))?;
-    if catalog::get_datasource(current)?.is_none() {
-        return Err(ApiError::new(
-            404,
-            format!("Data Source '{current}' does not exist"),
-        ));
-    }
+    existing(current)?;
     let renamed = catalog::rename_datasource(current, new_name)?;
     Ok(json(200, &datasource_json(&renamed)))
 }
@@ -137,8 +134,7 @@ fn rename(current: &str, params: &Params) -> Result<Response, ApiError> {
 /// condition matches; otherwise the condition is checked and the deletion queued as a
 /// `delete_data` job, whose run (this same request replayed by the host) deletes them.
 fn delete_rows(name: &str, params: &Params, authority: &str) -> Result<Response, ApiError> {
-    let datasource = catalog::get_datasource(name)?
-        .ok_or_else(|| ApiError::new(404, format!("Data Source '{name}' does not exist")))?;
+    let datasource = existing(name)?;
     let condition = params
         .get("delete_condition")
         .filter(|c| !c.trim().is_empty())
@@ -192,8 +188,7 @@ fn delete_rows(name: &str, params: &Params, authority: &str) -> Result<Response,
 /// `DELETE /v0/datasources/{name}` (DS-X*): with `dry_run=true` the dependencies that would
 /// stop the drop (none can exist until pipes do), else the drop itself.
 fn drop_datasource(name: &str, params: &Params) -> Result<Response, ApiError> {
-    let datasource = catalog::get_datasource(name)?
-        .ok_or_else(|| ApiError::new(404, format!("Data Source '{name}' does not exist")))?;
+    let datasource = existing(name)?;
     if params.flag("dry_run")?.unwrap_or(false) {
         return Ok(json(
             200,

@@ -29,8 +29,8 @@ pub struct FileInfo {
 /// is gzip, transcoded to UTF-8 when its `Content-Type` names another charset) into the
 /// writer `open` makes from the parameters seen before it and what the request says of the
 /// file. Returns the parameters and that writer, once the file has ended; no writer when the
-/// request holds no file. `is_parameter` tells the endpoint's parameters, for telling a form body from a file
-/// sent with the form content type.
+/// request holds no file. `is_parameter` tells the endpoint's parameters, for telling a form
+/// body from a file sent with the form content type.
 pub async fn receive<W: Write>(
     request: IncomingRequest,
     is_parameter: fn(&str) -> bool,
@@ -48,7 +48,7 @@ pub async fn receive<W: Write>(
         let (_, name) = value.split_once("filename=")?;
         Some(name.trim().trim_matches('"').to_string())
     });
-    let gzip_named = filename.as_deref().is_some_and(|f| f.ends_with(".gz"));
+    let gzip_named = filename.as_deref().is_some_and(is_gzip_name);
     let body = request.into_body_stream();
     let sizes = limits::current_sizes();
 
@@ -81,7 +81,7 @@ pub async fn receive<W: Write>(
                 params.insert(&part, value);
                 continue;
             }
-            let gzip_named = filename.as_deref().is_some_and(|f| f.ends_with(".gz"));
+            let gzip_named = filename.as_deref().is_some_and(is_gzip_name);
             let hint = format_hint(Some(&part), filename.as_deref());
             let encoding = charset(
                 &field
@@ -93,7 +93,7 @@ pub async fn receive<W: Write>(
                 hint,
                 name: filename.clone(),
             };
-            let mut sink = Gunzip::new(Transcode::new(open(&params, info)?, encoding), gzip_named);
+            let mut sink = file_sink(open(&params, info)?, encoding, gzip_named);
             while let Some(chunk) = field.chunk().await.map_err(broken)? {
                 sink.write_all(&chunk).map_err(ApiError::from_io)?;
             }
@@ -112,7 +112,7 @@ pub async fn receive<W: Write>(
             hint: None,
             name: None,
         };
-        let mut sink = Gunzip::new(Transcode::new(open(&params, info)?, None), said_gzip);
+        let mut sink = file_sink(open(&params, info)?, None, said_gzip);
         sink.write_all(&body).map_err(ApiError::from_io)?;
         return Ok((params, Some(finish(sink)?)));
     }
@@ -123,19 +123,11 @@ pub async fn receive<W: Write>(
     }
     let hint = format_hint(None, filename.as_deref());
     let encoding = charset(&content_type)?;
-    let mut sink = Gunzip::new(
-        Transcode::new(
-            open(
-                &params,
-                FileInfo {
-                    hint,
-                    name: filename,
-                },
-            )?,
-            encoding,
-        ),
-        said_gzip || gzip_named,
-    );
+    let info = FileInfo {
+        hint,
+        name: filename,
+    };
+    let mut sink = file_sink(open(&params, info)?, encoding, said_gzip || gzip_named);
     // The body of a job's run is a file the host downloaded (DS-U*): only the file size
     // limits bound it.
     let max_wire_bytes = match auth::current_principal().job {
@@ -155,7 +147,17 @@ pub async fn receive<W: Write>(
     Ok((params, Some(finish(sink)?)))
 }
 
-/// Ends a file: the gzip trailer is checked and the last characters transcoded.
+/// Where a file's bytes go on their way to `inner`: gunzipped (when `gzip`, or by its magic
+/// bytes), then transcoded from `encoding`.
+fn file_sink<W: Write>(
+    inner: W,
+    encoding: Option<&'static encoding_rs::Encoding>,
+    gzip: bool,
+) -> Gunzip<Transcode<W>> {
+    Gunzip::new(Transcode::new(inner, encoding), gzip)
+}
+
+/// Ends a file (`file_sink`): the gzip trailer is checked and the last characters transcoded.
 fn finish<W: Write>(sink: Gunzip<Transcode<W>>) -> Result<W, ApiError> {
     sink.finish()
         .and_then(Transcode::finish)
@@ -171,6 +173,26 @@ fn holds_parameters(body: &[u8], is_parameter: fn(&str) -> bool) -> bool {
         |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     let mut pairs = form_urlencoded::parse(body);
     pairs.clone().all(|(key, _)| is_name(&key)) && pairs.any(|(key, _)| is_parameter(&key))
+}
+
+/// The `format` parameter (DS-2), `json` and `jsonl` being NDJSON.
+pub fn format_of(format: &str) -> Result<&'static str, ApiError> {
+    match format {
+        "csv" => Ok("csv"),
+        "ndjson" | "json" | "jsonl" => Ok("ndjson"),
+        "parquet" => Ok("parquet"),
+        other => Err(ApiError::bad_request(format!(
+            "Invalid format '{other}': use csv, ndjson or parquet"
+        ))),
+    }
+}
+
+/// The first bytes of every gzip file.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether a file name says gzip.
+pub fn is_gzip_name(name: &str) -> bool {
+    name.ends_with(".gz")
 }
 
 /// Multipart parts that carry the file (DS-3: clients name it after the format, or `file`).
@@ -289,7 +311,7 @@ impl<W: Write> Write for Gunzip<W> {
             let (inner, head) = self.undecided.take().expect("checked above");
             let decided = self
                 .decided
-                .insert(Decided::new(inner, head.starts_with(&[0x1f, 0x8b])));
+                .insert(Decided::new(inner, head.starts_with(&GZIP_MAGIC)));
             match decided {
                 Decided::Plain(inner) => inner.write_all(&head)?,
                 Decided::Gzip(decoder) => decoder.write_all(&head)?,

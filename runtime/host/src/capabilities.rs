@@ -131,19 +131,14 @@ impl Capabilities {
         condition: &str,
         added: Vec<Staged>,
     ) -> Result<(u64, u64), Error> {
-        let name = target.name.replace('`', "");
-        let sql = format!("SELECT * FROM `{name}` WHERE ({condition}) IS NOT TRUE");
         let table = self.storage().table(target)?;
         let query = &self.services.query;
+        let kept = format!("({condition}) IS NOT TRUE");
         let rewritten = table
             .rewrite(
                 |committed| async move {
-                    let only_this_table = OneTable {
-                        name,
-                        rows: committed,
-                    };
-                    query
-                        .collect(&sql, &only_this_table)
+                    OneTable::new(target, committed)
+                        .select_where(query, &kept)
                         .await
                         .map_err(|e| colibri_storage::Error::Invalid(e.message))
                 },
@@ -324,6 +319,25 @@ impl Capabilities {
 struct OneTable {
     name: String,
     rows: Arc<dyn TableProvider>,
+}
+
+impl OneTable {
+    fn new(datasource: &DataSource, rows: Arc<dyn TableProvider>) -> OneTable {
+        OneTable {
+            name: datasource.name.replace('`', ""),
+            rows,
+        }
+    }
+
+    /// The rows for which the SQL condition `filter` is true.
+    async fn select_where(
+        &self,
+        query: &QueryEngine,
+        filter: &str,
+    ) -> Result<Vec<arrow::record_batch::RecordBatch>, QueryError> {
+        let sql = format!("SELECT * FROM `{}` WHERE {filter}", self.name);
+        query.collect(&sql, self).await
+    }
 }
 
 impl TableResolver for OneTable {
@@ -529,15 +543,9 @@ impl colibri::platform::storage::Host for Capabilities {
             Some(condition) => {
                 let incoming = datafusion::datasource::MemTable::try_new(schema, vec![batches])
                     .map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
-                let only_this_table = OneTable {
-                    name: target.name.replace('`', ""),
-                    rows: Arc::new(incoming),
-                };
-                let sql = format!(
-                    "SELECT * FROM `{}` WHERE ({condition}) IS TRUE",
-                    only_this_table.name
-                );
-                self.services.query.collect(&sql, &only_this_table).await?
+                let rows = OneTable::new(&target, Arc::new(incoming));
+                rows.select_where(&self.services.query, &format!("({condition}) IS TRUE"))
+                    .await?
             }
             None => batches,
         };
@@ -648,18 +656,29 @@ impl colibri::platform::storage::Host for Capabilities {
     }
 }
 
+/// The output settings a guest passes as name/value pairs.
+fn output_settings(pairs: &[(String, String)]) -> Settings {
+    Settings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+impl From<colibri_query::QueryOutput> for colibri::platform::query::Output {
+    fn from(output: colibri_query::QueryOutput) -> Self {
+        colibri::platform::query::Output {
+            content_type: output.content_type.to_string(),
+            body: output.body,
+        }
+    }
+}
+
 impl colibri::platform::query::Host for Capabilities {
     async fn execute(
         &mut self,
         sql: String,
         settings: Vec<(String, String)>,
     ) -> Result<colibri::platform::query::Output, Error> {
-        let settings = Settings::from_pairs(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let settings = output_settings(&settings);
         let output = self.services.query.execute(&sql, &settings, self).await?;
-        Ok(colibri::platform::query::Output {
-            content_type: output.content_type.to_string(),
-            body: output.body,
-        })
+        Ok(output.into())
     }
 
     async fn encode(
@@ -668,16 +687,13 @@ impl colibri::platform::query::Host for Capabilities {
         format: String,
         settings: Vec<(String, String)>,
     ) -> Result<colibri::platform::query::Output, Error> {
-        let settings = Settings::from_pairs(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let settings = output_settings(&settings);
         let (schema, batches) = decode_ipc_with_schema(&arrow_ipc_stream)?;
         let output = self
             .services
             .query
             .encode(&format, &schema, &batches, &settings)?;
-        Ok(colibri::platform::query::Output {
-            content_type: output.content_type.to_string(),
-            body: output.body,
-        })
+        Ok(output.into())
     }
 }
 
@@ -743,10 +759,9 @@ impl colibri::platform::jobs::Host for Capabilities {
     }
 
     async fn cancel(&mut self, id: String) -> Result<String, Error> {
-        let job = self
-            .get(id.clone())
-            .await?
-            .ok_or_else(|| error(ErrorKind::NotFound, format!("Job {id} does not exist")))?;
+        let not_found = || error(ErrorKind::NotFound, format!("Job {id} does not exist"));
+        // Checks that the job exists and that the caller may see it.
+        self.get(id.clone()).await?.ok_or_else(not_found)?;
         let mut cancelled = false;
         let job = self
             .services
@@ -757,15 +772,14 @@ impl colibri::platform::jobs::Host for Capabilities {
                     cancelled = true;
                 }
             })
-            .map(|job| job.to_json().to_string())
-            .unwrap_or(job);
+            .ok_or_else(not_found)?;
         if !cancelled {
             return Err(error(
                 ErrorKind::BadRequest,
                 format!("Job {id} cannot be cancelled: only waiting jobs can"),
             ));
         }
-        Ok(job)
+        Ok(job.to_json().to_string())
     }
 }
 

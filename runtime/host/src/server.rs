@@ -338,9 +338,7 @@ impl Server {
             }
         }
     }
-}
 
-impl Server {
     /// Runs queued jobs as they come (`jobs`), each when no other job of its data source runs.
     pub async fn run_jobs(
         self: Arc<Self>,
