@@ -543,14 +543,15 @@ impl Write for Import {
     }
 }
 
-/// Engines of DS-E1 that Colibri does not store yet (MergeTree is the one it has).
-const ENGINES_NOT_BUILT: [&str; 6] = [
+/// The engines of DS-E1 Colibri stores (the host checks their parameters); `Null` is not
+/// built yet.
+const ENGINES: [&str; 6] = [
+    "MergeTree",
     "ReplacingMergeTree",
     "SummingMergeTree",
     "AggregatingMergeTree",
     "CollapsingMergeTree",
     "VersionedCollapsingMergeTree",
-    "Null",
 ];
 
 /// The parameters of `POST /v0/datasources` (DS-2), besides `engine_*` and `dialect_*`.
@@ -598,11 +599,11 @@ fn create(
     }
     let engine = params.get("engine").unwrap_or("MergeTree");
     match engine {
-        "MergeTree" => {}
-        engine if ENGINES_NOT_BUILT.contains(&engine) => {
+        engine if ENGINES.contains(&engine) => {}
+        "Null" => {
             return Err(ApiError::new(
                 501,
-                format!("The {engine} engine is not built yet; use MergeTree"),
+                "The Null engine is not built yet; use MergeTree",
             ));
         }
         engine => {

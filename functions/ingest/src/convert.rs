@@ -182,7 +182,9 @@ fn convert_value(value: &Value, ty: &ChType) -> Result<Cell, String> {
         };
     }
     match ty {
-        ChType::Nullable(inner) | ChType::LowCardinality(inner) => convert_value(value, inner),
+        ChType::Nullable(inner)
+        | ChType::LowCardinality(inner)
+        | ChType::SimpleAggregateFunction(_, inner) => convert_value(value, inner),
         ty if integer_range(ty).is_some() => {
             let (min, max) = integer_range(ty).expect("checked");
             let n = value
@@ -260,7 +262,9 @@ fn convert_text(text: &str, ty: &ChType, default: Option<&Value>) -> Result<Cell
     }
     let mismatch = |expected: &str| format!("value '{text}' of type {ty}: expected {expected}");
     match ty {
-        ChType::Nullable(inner) | ChType::LowCardinality(inner) => {
+        ChType::Nullable(inner)
+        | ChType::LowCardinality(inner)
+        | ChType::SimpleAggregateFunction(_, inner) => {
             convert_text(text, inner, default)
         }
         ty if integer_range(ty).is_some() => {

@@ -333,7 +333,9 @@ pub fn after_first_record(dialect: &Dialect, data: &[u8]) -> usize {
 /// differently, or not at all, go record by record).
 fn decodes_directly(ty: &ChType) -> bool {
     match ty {
-        ChType::Nullable(inner) | ChType::LowCardinality(inner) => decodes_directly(inner),
+        ChType::Nullable(inner)
+        | ChType::LowCardinality(inner)
+        | ChType::SimpleAggregateFunction(_, inner) => decodes_directly(inner),
         ChType::Int8
         | ChType::Int16
         | ChType::Int32

@@ -341,7 +341,7 @@ impl OneTable {
 }
 
 impl TableResolver for OneTable {
-    fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>, QueryError> {
+    fn resolve(&self, name: &str, _final_read: bool) -> Result<Arc<dyn TableProvider>, QueryError> {
         if name == self.name {
             return Ok(self.rows.clone());
         }
@@ -353,7 +353,7 @@ impl TableResolver for OneTable {
 }
 
 impl TableResolver for Capabilities {
-    fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>, QueryError> {
+    fn resolve(&self, name: &str, final_read: bool) -> Result<Arc<dyn TableProvider>, QueryError> {
         if name == OPS_LOG_TABLE {
             if !self.principal.is_admin() {
                 return Err(QueryError::new(
@@ -372,7 +372,11 @@ impl TableResolver for Capabilities {
                 e.to_string(),
             )
         })?;
-        Ok(table.view())
+        Ok(if final_read {
+            table.final_view()
+        } else {
+            table.view()
+        })
     }
 }
 

@@ -1,10 +1,16 @@
 //! ClickHouse SQL in: parse with the ClickHouse dialect, accept only read statements, take
-//! the `FORMAT` and `SETTINGS` clauses off, and list the tables the statement reads.
+//! the `FORMAT` and `SETTINGS` clauses off, mark the tables read with `FINAL`, and list the
+//! tables the statement reads.
 
+use std::borrow::Cow;
+
+use datafusion::common::TableReference;
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::resolve::resolve_table_references;
 use datafusion::sql::sqlparser::ast::{FormatClause, Statement as SqlStatement};
 use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
+use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
 use crate::{MAX_SQL_BYTES, QueryError, Result, codes};
 
@@ -14,9 +20,23 @@ pub struct ReadStatement {
     pub statement: Statement,
     /// Output format named by the `FORMAT` clause.
     pub format: Option<String>,
-    /// Names of the tables read (CTE names excluded), as written.
-    pub tables: Vec<String>,
+    /// The tables read (CTE names excluded).
+    pub tables: Vec<TableRead>,
 }
+
+/// A table a statement reads.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TableRead {
+    /// The name as written (`events`, `tinybird.datasources_ops_log`).
+    pub name: String,
+    /// True when read with `FINAL`: rows folded by the table's engine.
+    pub final_read: bool,
+    /// The reference the planner looks the table up by.
+    pub reference: TableReference,
+}
+
+/// The suffix of the table name `FROM t FINAL` is rewritten to (`` `t FINAL` AS t ``).
+const FINAL_SUFFIX: &str = " FINAL";
 
 pub fn parse(sql: &str) -> Result<ReadStatement> {
     if sql.len() > MAX_SQL_BYTES {
@@ -32,7 +52,8 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
         return Err(QueryError::bad_request(codes::EMPTY_QUERY, "Empty query"));
     }
     let (sql, trailing_format) = split_trailing_format(sql);
-    let mut statements = DFParser::parse_sql_with_dialect(sql, &ClickHouseDialect {})
+    let sql = mark_final_reads(sql)?;
+    let mut statements = DFParser::parse_sql_with_dialect(&sql, &ClickHouseDialect {})
         .map_err(|e| QueryError::bad_request(codes::SYNTAX_ERROR, format!("Syntax error: {e}")))?;
     if statements.len() != 1 {
         return Err(QueryError::bad_request(
@@ -66,12 +87,133 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
         statement,
         format,
         tables: tables
-            .iter()
-            .map(|t| t.to_string())
+            .into_iter()
+            .map(|reference| {
+                let written = reference.to_string();
+                let (name, final_read) = match written.strip_suffix(FINAL_SUFFIX) {
+                    Some(name) => (name.to_string(), true),
+                    None => (written, false),
+                };
+                TableRead {
+                    name,
+                    final_read,
+                    reference,
+                }
+            })
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect(),
     })
+}
+
+/// Rewrites ClickHouse's `FROM [db.]t [[AS] alias] FINAL`, which sqlparser does not read, to
+/// `` FROM `[db.]t FINAL` [AS] alias `` (the alias defaulting to `t`), a name `parse` reports
+/// as a `FINAL` read of `[db.]t`. Text other than the rewritten tokens is kept byte for byte.
+fn mark_final_reads(sql: &str) -> Result<Cow<'_, str>> {
+    if !sql.to_ascii_uppercase().contains("FINAL") {
+        return Ok(Cow::Borrowed(sql));
+    }
+    let tokens = Tokenizer::new(&ClickHouseDialect {}, sql)
+        .tokenize_with_location()
+        .map_err(|e| QueryError::bad_request(codes::SYNTAX_ERROR, format!("Syntax error: {e}")))?;
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let word = |k: usize| match &tokens[significant[k]].token {
+        Token::Word(w) => Some(w),
+        _ => None,
+    };
+    let is_keyword = |k: usize, keyword: Keyword| {
+        word(k).is_some_and(|w| w.quote_style.is_none() && w.keyword == keyword)
+    };
+    // Start of the dotted name ending at significant token `end`, when FROM, JOIN or a comma
+    // comes before it.
+    let table_start = |end: usize| -> Option<usize> {
+        word(end)?;
+        let mut start = end;
+        while start >= 2
+            && tokens[significant[start - 1]].token == Token::Period
+            && word(start - 2).is_some()
+        {
+            start -= 2;
+        }
+        let before = start.checked_sub(1)?;
+        let opens = is_keyword(before, Keyword::FROM)
+            || is_keyword(before, Keyword::JOIN)
+            || tokens[significant[before]].token == Token::Comma;
+        opens.then_some(start)
+    };
+    let offsets = ByteOffsets::new(sql);
+    let span_start = |k: usize| offsets.of(tokens[significant[k]].span.start);
+    let span_end = |k: usize| {
+        tokens
+            .get(significant[k] + 1)
+            .map_or(sql.len(), |next: &TokenWithSpan| {
+                offsets.of(next.span.start)
+            })
+    };
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for k in 1..significant.len() {
+        if !is_keyword(k, Keyword::FINAL) {
+            continue;
+        }
+        let (start, end, alias) = if let Some(start) = table_start(k - 1) {
+            (start, k - 1, None)
+        } else if k >= 2 && word(k - 1).is_some() && !is_keyword(k - 1, Keyword::AS) {
+            let end = if k >= 3 && is_keyword(k - 2, Keyword::AS) {
+                k - 3
+            } else {
+                k - 2
+            };
+            match table_start(end) {
+                Some(start) => (start, end, Some(())),
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        let name = (start..=end)
+            .step_by(2)
+            .map(|i| word(i).expect("name parts are words").value.clone())
+            .collect::<Vec<_>>();
+        let mut marked = format!("`{}{FINAL_SUFFIX}`", name.join("."));
+        if alias.is_none() {
+            marked.push_str(&format!(" AS `{}`", name.last().expect("a name")));
+        }
+        edits.push((span_start(start), span_end(end), marked));
+        edits.push((span_start(k), span_end(k), String::new()));
+    }
+    let mut rewritten = String::with_capacity(sql.len() + 32);
+    let mut copied = 0;
+    for (start, end, text) in edits {
+        rewritten.push_str(&sql[copied..start]);
+        rewritten.push_str(&text);
+        copied = end;
+    }
+    rewritten.push_str(&sql[copied..]);
+    Ok(Cow::Owned(rewritten))
+}
+
+/// Byte offsets of the tokenizer's (line, column) locations in a text.
+struct ByteOffsets<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> ByteOffsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        ByteOffsets { text, line_starts }
+    }
+
+    fn of(&self, location: Location) -> usize {
+        let line_start = self.line_starts[(location.line as usize).saturating_sub(1)];
+        self.text[line_start..]
+            .char_indices()
+            .nth((location.column as usize).saturating_sub(1))
+            .map_or(self.text.len(), |(i, _)| line_start + i)
+    }
 }
 
 /// Takes a final `FORMAT <name>` off the text. sqlparser reads `SELECT 1 FORMAT X` as an
@@ -114,7 +256,7 @@ mod tests {
     fn takes_the_format_clause_off() {
         let statement = parse("SELECT count() FROM events FORMAT JSONEachRow").unwrap();
         assert_eq!(statement.format.as_deref(), Some("JSONEachRow"));
-        assert_eq!(statement.tables, vec!["events".to_string()]);
+        assert_eq!(names(&statement), vec!["events"]);
     }
 
     #[test]
@@ -142,6 +284,32 @@ mod tests {
     #[test]
     fn does_not_list_cte_names_as_tables() {
         let statement = parse("WITH t AS (SELECT 1 AS x) SELECT * FROM t, events").unwrap();
-        assert_eq!(statement.tables, vec!["events".to_string()]);
+        assert_eq!(names(&statement), vec!["events"]);
+    }
+
+    fn names(statement: &ReadStatement) -> Vec<&str> {
+        statement.tables.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    #[test]
+    fn reads_final_modifiers() {
+        let sql = "SELECT e.k, 'FINAL' FROM events e FINAL JOIN users AS u FINAL ON e.k = u.k, \
+                   other FINAL WHERE x = 'it''s' FORMAT JSON";
+        let statement = parse(sql).unwrap();
+        let reads: Vec<_> = statement
+            .tables
+            .iter()
+            .map(|t| (t.name.as_str(), t.final_read))
+            .collect();
+        assert_eq!(
+            reads,
+            vec![("events", true), ("other", true), ("users", true)]
+        );
+        let plain = parse("SELECT final FROM t AS final").unwrap();
+        assert_eq!(plain.tables[0].name, "t");
+        assert!(!plain.tables[0].final_read);
+        let qualified = parse("SELECT * FROM tinybird.datasources_ops_log FINAL").unwrap();
+        assert_eq!(qualified.tables[0].name, "tinybird.datasources_ops_log");
+        assert!(qualified.tables[0].final_read);
     }
 }

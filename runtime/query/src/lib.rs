@@ -110,7 +110,9 @@ pub type Result<T, E = QueryError> = std::result::Result<T, E>;
 /// Resolves the tables a statement names. Implementations check the caller's rights and
 /// answer `Forbidden` or an unknown-table error.
 pub trait TableResolver: Send + Sync {
-    fn resolve(&self, name: &str) -> Result<Arc<dyn TableProvider>>;
+    /// The table called `name`; with `final_read` (`FROM t FINAL`), its rows folded by the
+    /// table's engine.
+    fn resolve(&self, name: &str, final_read: bool) -> Result<Arc<dyn TableProvider>>;
 }
 
 /// An encoded query result.
@@ -246,9 +248,9 @@ impl QueryEngine {
         tables: &dyn TableResolver,
     ) -> Result<(Vec<RecordBatch>, Arc<dyn ExecutionPlan>)> {
         let ctx = SessionContext::new_with_state(self.session_state()?);
-        for name in &statement.tables {
-            let provider = tables.resolve(name)?;
-            ctx.register_table(name.as_str(), provider)
+        for table in &statement.tables {
+            let provider = tables.resolve(&table.name, table.final_read)?;
+            ctx.register_table(table.reference.clone(), provider)
                 .map_err(QueryError::from_datafusion)?;
         }
         let state = ctx.state();

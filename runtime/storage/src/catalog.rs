@@ -13,6 +13,7 @@ use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload}
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
+use crate::engine::Engine;
 use crate::{Error, Result, paths};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -503,11 +504,16 @@ impl Catalog {
             new_columns_detected: BTreeMap::new(),
             columns: spec.columns,
         };
+        Engine::of(&datasource)?;
         let quarantine = DataSource {
             id: new_id(),
             name: quarantine_name.clone(),
             columns: quarantine_columns(&datasource.columns),
             quarantine_of: Some(datasource.id.clone()),
+            engine: "MergeTree".to_string(),
+            sorting_key: String::new(),
+            partition_key: String::new(),
+            engine_params: BTreeMap::new(),
             ..datasource.clone()
         };
         self.claim_name(name, &datasource.id).await?;

@@ -5,6 +5,7 @@
 //! and acknowledged rows survive a crash. This crate knows nothing of HTTP or WebAssembly.
 
 mod catalog;
+mod engine;
 mod location;
 mod ops_log;
 mod paths;
@@ -44,6 +45,8 @@ pub enum Error {
     Delta(#[from] deltalake::DeltaTableError),
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    #[error("parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
     #[error("write-ahead log: {0}")]
     Io(#[from] std::io::Error),
     #[error("catalog record: {0}")]

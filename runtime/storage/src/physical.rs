@@ -72,6 +72,11 @@ pub fn to_physical(batch: &RecordBatch, physical: &SchemaRef) -> Result<RecordBa
     cast_columns(batch, physical)
 }
 
+/// Converts a batch read from a table's files back to the logical schema.
+pub fn to_logical(batch: &RecordBatch, logical: &SchemaRef) -> Result<RecordBatch> {
+    cast_columns(batch, logical)
+}
+
 /// Log stores for the cloud schemes: Delta's default log store commits with conditional puts,
 /// which S3, GCS and Azure all support.
 #[derive(Debug, Default)]

@@ -1,5 +1,6 @@
-//! The DataFusion view of a table: the committed Delta snapshot (cast from the physical to
-//! the logical schema) unioned with the rows still in the write buffer.
+//! The DataFusion views of a table: the committed Delta snapshot (cast from the physical to
+//! the logical schema) unioned with the rows still in the write buffer; and, for engines that
+//! fold, the same rows read in insertion order and folded, as `SELECT ... FINAL` reads them.
 
 use std::sync::Arc;
 
@@ -14,6 +15,12 @@ use deltalake::datafusion::physical_plan::ExecutionPlan;
 use deltalake::datafusion::physical_plan::projection::ProjectionExec;
 use deltalake::datafusion::physical_plan::union::UnionExec;
 
+use arrow::record_batch::RecordBatch;
+use object_store::ObjectStoreExt;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::engine::{Engine, FoldFor};
+use crate::physical;
 use crate::table::{Table, TableSnapshot};
 
 /// A table as DataFusion reads it, frozen at the moment it was created.
@@ -42,6 +49,109 @@ impl Table {
             schema: self.schema(),
             snapshot,
         })
+    }
+
+    /// The table as `SELECT ... FINAL` reads it: every row folded by the engine's rule (the
+    /// plain view for MergeTree, whose merges change nothing).
+    pub fn final_view(&self) -> Arc<dyn TableProvider> {
+        if !self.engine.folds() {
+            return self.view();
+        }
+        Arc::new(FinalView {
+            schema: self.schema(),
+            engine: self.engine.clone(),
+            snapshot: self.snapshot(),
+        })
+    }
+}
+
+/// Every row of a snapshot in insertion order: the committed files in the order they were
+/// committed (their stamped modification times), each in its own row order, then the
+/// buffered rows.
+pub(crate) async fn rows_in_insertion_order(
+    schema: &SchemaRef,
+    snapshot: &TableSnapshot,
+) -> crate::Result<Vec<RecordBatch>> {
+    let mut batches = Vec::new();
+    let delta = &snapshot.delta;
+    if let Ok(state) = delta.snapshot() {
+        let mut files: Vec<_> = state
+            .log_data()
+            .iter()
+            .map(|file| (file.modification_time(), file.object_store_path()))
+            .collect();
+        files.sort();
+        let store = delta.object_store();
+        for (_, path) in files {
+            let bytes = store.get(&path).await?.bytes().await?;
+            for batch in ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()? {
+                batches.push(physical::to_logical(&batch?, schema)?);
+            }
+        }
+    }
+    batches.extend(snapshot.buffered.iter().cloned());
+    Ok(batches)
+}
+
+/// A table folded by its engine's rule, computed when it is scanned.
+struct FinalView {
+    schema: SchemaRef,
+    engine: Engine,
+    snapshot: TableSnapshot,
+}
+
+impl std::fmt::Debug for FinalView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FinalView")
+            .field("engine", &self.engine)
+            .finish()
+    }
+}
+
+impl FinalView {
+    /// The committed files are folded blocks already; the buffered rows are folded as the one
+    /// block they will be committed as, then everything is folded for the final read.
+    async fn folded(&self) -> crate::Result<RecordBatch> {
+        let committed = TableSnapshot {
+            delta: self.snapshot.delta.clone(),
+            buffered: Vec::new(),
+        };
+        let mut batches = rows_in_insertion_order(&self.schema, &committed).await?;
+        if !self.snapshot.buffered.is_empty() {
+            let buffered = arrow::compute::concat_batches(&self.schema, &self.snapshot.buffered)?;
+            batches.push(self.engine.fold(&buffered, FoldFor::Merge)?);
+        }
+        let all = arrow::compute::concat_batches(&self.schema, &batches)?;
+        self.engine.fold(&all, FoldFor::Final)
+    }
+}
+
+#[async_trait]
+impl TableProvider for FinalView {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let folded = self
+            .folded()
+            .await
+            .map_err(|e| deltalake::datafusion::error::DataFusionError::External(Box::new(e)))?;
+        Ok(MemorySourceConfig::try_new_exec(
+            &[vec![folded]],
+            self.schema.clone(),
+            projection.cloned(),
+        )?)
     }
 }
 

@@ -16,6 +16,7 @@ use deltalake::{DeltaTable, DeltaTableBuilder, StructType};
 use parking_lot::Mutex;
 use tokio::sync::{Notify, oneshot};
 
+use crate::engine::{Engine, FoldFor};
 use crate::wal::{self, Segment};
 use crate::{DataSource, Error, FlushPolicy, Location, Result, physical};
 
@@ -75,6 +76,7 @@ pub struct Table {
     pub name: String,
     logical: SchemaRef,
     physical: SchemaRef,
+    pub(crate) engine: Engine,
     wal_dir: PathBuf,
     policy: FlushPolicy,
     state: Mutex<State>,
@@ -130,30 +132,108 @@ fn committed_stats(delta: &DeltaTable) -> (u64, u64) {
 /// Commits between two cleanups of expired Delta log files.
 const LOG_CLEANUP_EVERY: u64 = 100;
 
-async fn write_delta(
-    delta: DeltaTable,
+/// Writes rows as Parquet files of the table without committing them, as one block (a flush
+/// of single-event requests holds thousands of 1-row batches). For an engine that folds, the
+/// block is folded first, as ClickHouse does on insert.
+async fn write_files(
+    delta: &DeltaTable,
     physical_schema: &SchemaRef,
+    engine: &Engine,
     batches: &[RecordBatch],
-    wal_seq: u64,
-) -> Result<DeltaTable> {
-    // One batch per commit: a flush of single-event requests holds thousands of 1-row batches.
-    let physical_batches = batches
+) -> Result<Staged> {
+    let mut writer = RecordBatchWriter::for_table(delta)?;
+    // Rows given, not rows left after folding: what the caller inserted.
+    let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+    if let Some(first) = batches.first() {
+        let mut block = arrow::compute::concat_batches(&first.schema(), batches)?;
+        if engine.folds() {
+            block = engine.fold(&block, FoldFor::Merge)?;
+        }
+        writer
+            .write(physical::to_physical(&block, physical_schema)?)
+            .await?;
+    }
+    let files = writer.flush().await?;
+    let bytes = files.iter().map(|file| file.size.max(0) as u64).sum();
+    Ok(Staged { files, rows, bytes })
+}
+
+/// Stamps added files with their insertion order: modification times (milliseconds) after
+/// every file of the table, increasing in the order of `files`. Engines that fold read the
+/// files in this order (see `provider.rs`).
+fn stamp_insertion_order(delta: &DeltaTable, files: &mut [Add]) -> Result<()> {
+    let latest = delta
+        .snapshot()?
+        .log_data()
         .iter()
-        .map(|b| physical::to_physical(b, physical_schema))
-        .collect::<Result<Vec<_>>>()?;
-    let physical_batch = arrow::compute::concat_batches(physical_schema, &physical_batches)?;
+        .map(|file| file.modification_time())
+        .max()
+        .unwrap_or(0);
+    let mut next = chrono::Utc::now().timestamp_millis().max(latest + 1);
+    for file in files {
+        file.modification_time = next;
+        next += 1;
+    }
+    Ok(())
+}
+
+/// One Delta commit adding the staged files and, with `replace_all`, removing every file of
+/// the current snapshot; with `wal_seq`, recording the WAL segment it commits.
+async fn commit(
+    mut delta: DeltaTable,
+    staged: Vec<Staged>,
+    replace_all: bool,
+    wal_seq: Option<u64>,
+) -> Result<DeltaTable> {
+    let mut added: Vec<Add> = staged.into_iter().flat_map(|s| s.files).collect();
+    stamp_insertion_order(&delta, &mut added)?;
+    let mut actions: Vec<Action> = added.into_iter().map(Action::Add).collect();
+    if replace_all {
+        actions.extend(
+            delta
+                .snapshot()?
+                .log_data()
+                .iter()
+                .map(|file| Action::Remove(file.remove_action(true))),
+        );
+    }
+    let operation = DeltaOperation::Write {
+        mode: if replace_all {
+            SaveMode::Overwrite
+        } else {
+            SaveMode::Append
+        },
+        partition_by: None,
+        predicate: None,
+    };
     // Cleaning expired log files lists the whole `_delta_log` folder, so doing it on every
     // commit (deltalake's default) makes each commit slower as the table ages; do it once
     // every LOG_CLEANUP_EVERY commits instead.
     let next_version = delta.version().map_or(0, |v| v + 1);
-    let properties = CommitProperties::default()
-        .with_application_transaction(Transaction::new(WAL_APP_ID, wal_seq as i64))
+    let mut properties = CommitProperties::default()
         .with_cleanup_expired_logs(Some(next_version.is_multiple_of(LOG_CLEANUP_EVERY)));
-    Ok(delta
-        .write(vec![physical_batch])
-        .with_save_mode(SaveMode::Append)
-        .with_commit_properties(properties)
-        .await?)
+    if let Some(seq) = wal_seq {
+        properties =
+            properties.with_application_transaction(Transaction::new(WAL_APP_ID, seq as i64));
+    }
+    let finalized = CommitBuilder::from(properties)
+        .with_actions(actions)
+        .build(Some(delta.snapshot()?), delta.log_store(), operation)
+        .await?;
+    delta.state = Some(finalized.snapshot());
+    Ok(delta)
+}
+
+/// Writes and commits buffered rows, recording the last WAL segment that holds them.
+async fn write_delta(
+    delta: DeltaTable,
+    physical_schema: &SchemaRef,
+    engine: &Engine,
+    batches: &[RecordBatch],
+    wal_seq: u64,
+) -> Result<DeltaTable> {
+    let staged = write_files(&delta, physical_schema, engine, batches).await?;
+    commit(delta, vec![staged], false, Some(wal_seq)).await
 }
 
 impl Table {
@@ -167,6 +247,7 @@ impl Table {
     ) -> Result<Arc<Table>> {
         let logical = datasource.arrow_schema();
         let physical_schema = physical::physical_schema(&logical);
+        let engine = Engine::of(datasource)?;
         let mut delta = open_delta(datasource, location, &physical_schema).await?;
 
         let committed_seq = delta
@@ -184,7 +265,7 @@ impl Table {
         }
         if !replay.is_empty() {
             tracing::info!(table = %datasource.name, rows = replay.iter().map(|b| b.num_rows()).sum::<usize>(), "replaying write-ahead log");
-            delta = write_delta(delta, &physical_schema, &replay, last_seq as u64).await?;
+            delta = write_delta(delta, &physical_schema, &engine, &replay, last_seq as u64).await?;
         }
         for seq in wal::list_segments(&wal_dir)? {
             wal::remove_segment_file(&wal_dir, seq)?;
@@ -196,6 +277,7 @@ impl Table {
             name: datasource.name.clone(),
             logical,
             physical: physical_schema,
+            engine,
             wal_dir,
             policy,
             state: Mutex::new(State {
@@ -328,17 +410,7 @@ impl Table {
             self.check_schema(batch)?;
         }
         let delta = self.state.lock().delta.clone();
-        let mut writer = RecordBatchWriter::for_table(&delta)?;
-        let mut rows = 0;
-        for batch in &batches {
-            rows += batch.num_rows() as u64;
-            writer
-                .write(physical::to_physical(batch, &self.physical)?)
-                .await?;
-        }
-        let files = writer.flush().await?;
-        let bytes = files.iter().map(|file| file.size.max(0) as u64).sum();
-        Ok(Staged { files, rows, bytes })
+        write_files(&delta, &self.physical, &self.engine, &batches).await
     }
 
     /// Makes staged rows visible, all in one Delta commit; returns how many rows. With
@@ -385,38 +457,11 @@ impl Table {
         Ok((rows_before, rows_kept))
     }
 
-    /// One Delta commit adding the staged files and, with `replace_all`, removing every file
-    /// of the current snapshot. The caller holds `commit_lock`.
+    /// Commits staged files (see `commit`) and makes the new version the one readers see. The
+    /// caller holds `commit_lock`.
     async fn commit_files(&self, staged: Vec<Staged>, replace_all: bool) -> Result<()> {
-        let mut actions: Vec<Action> = staged
-            .into_iter()
-            .flat_map(|s| s.files)
-            .map(Action::Add)
-            .collect();
-        let mut delta = self.state.lock().delta.clone();
-        if replace_all {
-            let snapshot = delta.snapshot()?;
-            actions.extend(
-                snapshot
-                    .log_data()
-                    .iter()
-                    .map(|file| Action::Remove(file.remove_action(true))),
-            );
-        }
-        let operation = DeltaOperation::Write {
-            mode: if replace_all {
-                SaveMode::Overwrite
-            } else {
-                SaveMode::Append
-            },
-            partition_by: None,
-            predicate: None,
-        };
-        let finalized = CommitBuilder::from(CommitProperties::default())
-            .with_actions(actions)
-            .build(Some(delta.snapshot()?), delta.log_store(), operation)
-            .await?;
-        delta.state = Some(finalized.snapshot());
+        let delta = self.state.lock().delta.clone();
+        let delta = commit(delta, staged, replace_all, None).await?;
         install(&mut self.state.lock(), delta);
         Ok(())
     }
@@ -477,7 +522,7 @@ impl Table {
             )
         };
         let last_seq = segments.last().map(|s| s.seq).unwrap_or_default();
-        match write_delta(delta, &self.physical, &batches, last_seq).await {
+        match write_delta(delta, &self.physical, &self.engine, &batches, last_seq).await {
             Ok(delta) => {
                 {
                     // One lock: readers see the committed rows in the buffer or in Delta.

@@ -38,7 +38,10 @@ pub enum ChType {
     UInt256,
     Float32,
     Float64,
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     Bool,
     String,
     FixedString(u32),
@@ -55,6 +58,8 @@ pub enum ChType {
     LowCardinality(Box<ChType>),
     Map(Box<ChType>, Box<ChType>),
     Tuple(Vec<(Option<String>, ChType)>),
+    /// `SimpleAggregateFunction(f, T)`: values of `T` that merges fold with the aggregate `f`.
+    SimpleAggregateFunction(String, Box<ChType>),
 }
 
 impl ChType {
@@ -62,15 +67,19 @@ impl ChType {
     pub fn is_nullable(&self) -> bool {
         match self {
             ChType::Nullable(_) => true,
-            ChType::LowCardinality(inner) => inner.is_nullable(),
+            ChType::LowCardinality(inner) | ChType::SimpleAggregateFunction(_, inner) => {
+                inner.is_nullable()
+            }
             _ => false,
         }
     }
 
-    /// The type without Nullable and LowCardinality wrappers.
+    /// The type without Nullable, LowCardinality and SimpleAggregateFunction wrappers.
     pub fn base(&self) -> &ChType {
         match self {
-            ChType::Nullable(inner) | ChType::LowCardinality(inner) => inner.base(),
+            ChType::Nullable(inner)
+            | ChType::LowCardinality(inner)
+            | ChType::SimpleAggregateFunction(_, inner) => inner.base(),
             other => other,
         }
     }
@@ -115,7 +124,9 @@ impl ChType {
                 DataType::Timestamp(unit, Some(time_zone(tz).into()))
             }
             ChType::Array(inner) => DataType::List(Arc::new(inner.arrow_field("item"))),
-            ChType::Nullable(inner) | ChType::LowCardinality(inner) => inner.arrow_type(),
+            ChType::Nullable(inner)
+            | ChType::LowCardinality(inner)
+            | ChType::SimpleAggregateFunction(_, inner) => inner.arrow_type(),
             ChType::Map(key, value) => DataType::Map(
                 Arc::new(Field::new(
                     "entries",
@@ -267,6 +278,9 @@ impl fmt::Display for ChType {
                     write!(f, "{ty}")?;
                 }
                 f.write_str(")")
+            }
+            ChType::SimpleAggregateFunction(function, inner) => {
+                write!(f, "SimpleAggregateFunction({function}, {inner})")
             }
         }
     }
@@ -460,6 +474,14 @@ impl<'a> Parser<'a> {
                 self.expect(')')?;
                 Ok(ChType::Tuple(elements))
             }
+            "SimpleAggregateFunction" => {
+                self.expect('(')?;
+                let function = self.identifier()?.to_string();
+                self.expect(',')?;
+                let inner = Box::new(self.parse_type()?);
+                self.expect(')')?;
+                Ok(ChType::SimpleAggregateFunction(function, inner))
+            }
             _ => Err(self.error()),
         }
     }
@@ -511,6 +533,7 @@ mod tests {
             "Tuple(a Int32, b String)",
             "Tuple(Int32, String)",
             "FixedString(16)",
+            "SimpleAggregateFunction(max, Nullable(Int32))",
         ] {
             let ty: ChType = name.parse().unwrap();
             assert_eq!(ty.to_string(), name);
