@@ -341,3 +341,79 @@ fn bad_engine_parameters_are_refused_and_create_nothing() {
     );
     assert_eq!(reply.status, 501, "{}", reply.text());
 }
+
+/// Whether the Delta log of a data source's table holds a compaction (an OPTIMIZE commit).
+fn compacted(server: &Colibri, name: &str) -> bool {
+    let id = server.get(&format!("/v0/datasources/{name}")).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = server.data.join("tables").join(id).join("_delta_log");
+    std::fs::read_dir(log).unwrap().any(|entry| {
+        let path = entry.unwrap().path();
+        path.extension().is_some_and(|e| e == "json")
+            && std::fs::read_to_string(&path)
+                .unwrap_or_default()
+                .contains("\"OPTIMIZE\"")
+    })
+}
+
+fn wait_for_compaction(server: &Colibri, name: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !compacted(server, name) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} was never compacted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn background_compaction_folds_small_files_and_keeps_final_answers() {
+    let server = Colibri::start();
+    let mut statements = vec![
+        "CREATE TABLE latest (k String, v Int32) ENGINE = ReplacingMergeTree ORDER BY k"
+            .to_string(),
+    ];
+    for (name, engine) in [("latest", "ReplacingMergeTree"), ("plain", "MergeTree")] {
+        let reply = server.post(
+            &format!(
+                "/v0/datasources?mode=create&name={name}&schema={}&engine={engine}\
+                 &engine_sorting_key=k",
+                encode("k String, v Int32")
+            ),
+            b"",
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    }
+    for i in 0..20 {
+        let block = format!("b,{i}\na,{i}\n");
+        for name in ["latest", "plain"] {
+            let reply = server.post(
+                &format!("/v0/datasources?mode=append&name={name}&format=csv"),
+                block.as_bytes(),
+            );
+            assert_eq!(reply.status, 200, "{}", reply.text());
+        }
+        statements.push(format!("INSERT INTO latest FORMAT CSV\n{block}"));
+    }
+    wait_for_compaction(&server, "latest");
+    wait_for_compaction(&server, "plain");
+    // Sixteen or more files of two rows each (depending on when the committer looked) became
+    // one of two rows.
+    let stored = server.count("latest");
+    assert!((2..=10).contains(&stored), "{stored} rows stored");
+    // MergeTree keeps every row, now in sorting-key order within the merged file.
+    assert_eq!(server.count("plain"), 40);
+    let sums = colibri_csv(
+        &server,
+        "SELECT k, sum(v), count() FROM plain GROUP BY k ORDER BY k",
+    );
+    assert_eq!(sums, "\"a\",190,20\n\"b\",190,20\n");
+    let query = "SELECT * FROM latest FINAL ORDER BY k".to_string();
+    statements.push(query.clone());
+    let answers = clickhouse(&statements);
+    assert_eq!(answers.last().unwrap(), "\"a\",19\n\"b\",19\n");
+    assert_eq!(&colibri_csv(&server, &query), answers.last().unwrap());
+}

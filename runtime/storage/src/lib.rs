@@ -5,6 +5,7 @@
 //! and acknowledged rows survive a crash. This crate knows nothing of HTTP or WebAssembly.
 
 mod catalog;
+mod compaction;
 mod engine;
 mod location;
 mod ops_log;

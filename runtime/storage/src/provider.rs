@@ -16,12 +16,9 @@ use deltalake::datafusion::physical_plan::projection::ProjectionExec;
 use deltalake::datafusion::physical_plan::union::UnionExec;
 
 use arrow::record_batch::RecordBatch;
-use object_store::ObjectStoreExt;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::engine::{Engine, FoldFor};
-use crate::physical;
-use crate::table::{Table, TableSnapshot};
+use crate::table::{Table, TableSnapshot, files_in_insertion_order, read_files};
 
 /// A table as DataFusion reads it, frozen at the moment it was created.
 pub struct TableView {
@@ -65,34 +62,6 @@ impl Table {
     }
 }
 
-/// Every row of a snapshot in insertion order: the committed files in the order they were
-/// committed (their stamped modification times), each in its own row order, then the
-/// buffered rows.
-pub(crate) async fn rows_in_insertion_order(
-    schema: &SchemaRef,
-    snapshot: &TableSnapshot,
-) -> crate::Result<Vec<RecordBatch>> {
-    let mut batches = Vec::new();
-    let delta = &snapshot.delta;
-    if let Ok(state) = delta.snapshot() {
-        let mut files: Vec<_> = state
-            .log_data()
-            .iter()
-            .map(|file| (file.modification_time(), file.object_store_path()))
-            .collect();
-        files.sort();
-        let store = delta.object_store();
-        for (_, path) in files {
-            let bytes = store.get(&path).await?.bytes().await?;
-            for batch in ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()? {
-                batches.push(physical::to_logical(&batch?, schema)?);
-            }
-        }
-    }
-    batches.extend(snapshot.buffered.iter().cloned());
-    Ok(batches)
-}
-
 /// A table folded by its engine's rule, computed when it is scanned.
 struct FinalView {
     schema: SchemaRef,
@@ -112,11 +81,9 @@ impl FinalView {
     /// The committed files are folded blocks already; the buffered rows are folded as the one
     /// block they will be committed as, then everything is folded for the final read.
     async fn folded(&self) -> crate::Result<RecordBatch> {
-        let committed = TableSnapshot {
-            delta: self.snapshot.delta.clone(),
-            buffered: Vec::new(),
-        };
-        let mut batches = rows_in_insertion_order(&self.schema, &committed).await?;
+        let delta = &self.snapshot.delta;
+        let files = files_in_insertion_order(delta)?;
+        let mut batches = read_files(delta, &self.schema, &files).await?;
         if !self.snapshot.buffered.is_empty() {
             let buffered = arrow::compute::concat_batches(&self.schema, &self.snapshot.buffered)?;
             batches.push(self.engine.fold(&buffered, FoldFor::Merge)?);

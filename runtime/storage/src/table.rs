@@ -9,11 +9,13 @@ use arrow::record_batch::RecordBatch;
 use deltalake::datafusion::catalog::TableProvider;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
-use deltalake::kernel::{Action, Add, Transaction};
+use deltalake::kernel::{Action, Add, Remove, Transaction};
 use deltalake::protocol::{DeltaOperation, SaveMode};
 use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake::{DeltaTable, DeltaTableBuilder, StructType};
+use object_store::ObjectStoreExt;
 use parking_lot::Mutex;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use tokio::sync::{Notify, oneshot};
 
 use crate::engine::{Engine, FoldFor};
@@ -50,15 +52,15 @@ pub struct TableSnapshot {
 type Waiter = oneshot::Sender<()>;
 
 /// Makes a new Delta version the one readers see, with its row and byte counts.
-fn install(state: &mut State, delta: DeltaTable) {
+pub(crate) fn install(state: &mut State, delta: DeltaTable) {
     let (committed_rows, committed_bytes) = committed_stats(&delta);
     state.delta = delta;
     state.committed_rows = committed_rows;
     state.committed_bytes = committed_bytes;
 }
 
-struct State {
-    delta: DeltaTable,
+pub(crate) struct State {
+    pub(crate) delta: DeltaTable,
     /// Rows waiting for the next commit, with the WAL segments that hold them.
     pending: Vec<RecordBatch>,
     pending_rows: usize,
@@ -74,14 +76,14 @@ struct State {
 pub struct Table {
     pub id: String,
     pub name: String,
-    logical: SchemaRef,
-    physical: SchemaRef,
+    pub(crate) logical: SchemaRef,
+    pub(crate) physical: SchemaRef,
     pub(crate) engine: Engine,
     wal_dir: PathBuf,
     policy: FlushPolicy,
-    state: Mutex<State>,
+    pub(crate) state: Mutex<State>,
     wake: Notify,
-    commit_lock: tokio::sync::Mutex<()>,
+    pub(crate) commit_lock: tokio::sync::Mutex<()>,
     /// Set when the data source is dropped: the committer stops.
     closed: std::sync::atomic::AtomicBool,
 }
@@ -141,21 +143,33 @@ async fn write_files(
     engine: &Engine,
     batches: &[RecordBatch],
 ) -> Result<Staged> {
-    let mut writer = RecordBatchWriter::for_table(delta)?;
     // Rows given, not rows left after folding: what the caller inserted.
     let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
-    if let Some(first) = batches.first() {
-        let mut block = arrow::compute::concat_batches(&first.schema(), batches)?;
-        if engine.folds() {
-            block = engine.fold(&block, FoldFor::Merge)?;
-        }
-        writer
-            .write(physical::to_physical(&block, physical_schema)?)
-            .await?;
+    let mut block = match batches.first() {
+        Some(first) => Some(arrow::compute::concat_batches(&first.schema(), batches)?),
+        None => None,
+    };
+    if let Some(rows) = block.as_mut().filter(|_| engine.folds()) {
+        *rows = engine.fold(rows, FoldFor::Merge)?;
     }
-    let files = writer.flush().await?;
+    let files = write_block(delta, physical_schema, block.as_ref()).await?;
     let bytes = files.iter().map(|file| file.size.max(0) as u64).sum();
     Ok(Staged { files, rows, bytes })
+}
+
+/// Writes one block of rows (none: no file) as Parquet files of the table.
+pub(crate) async fn write_block(
+    delta: &DeltaTable,
+    physical_schema: &SchemaRef,
+    block: Option<&RecordBatch>,
+) -> Result<Vec<Add>> {
+    let mut writer = RecordBatchWriter::for_table(delta)?;
+    if let Some(block) = block {
+        writer
+            .write(physical::to_physical(block, physical_schema)?)
+            .await?;
+    }
+    Ok(writer.flush().await?)
 }
 
 /// Stamps added files with their insertion order: modification times (milliseconds) after
@@ -180,7 +194,7 @@ fn stamp_insertion_order(delta: &DeltaTable, files: &mut [Add]) -> Result<()> {
 /// One Delta commit adding the staged files and, with `replace_all`, removing every file of
 /// the current snapshot; with `wal_seq`, recording the WAL segment it commits.
 async fn commit(
-    mut delta: DeltaTable,
+    delta: DeltaTable,
     staged: Vec<Staged>,
     replace_all: bool,
     wal_seq: Option<u64>,
@@ -190,11 +204,9 @@ async fn commit(
     let mut actions: Vec<Action> = added.into_iter().map(Action::Add).collect();
     if replace_all {
         actions.extend(
-            delta
-                .snapshot()?
-                .log_data()
-                .iter()
-                .map(|file| Action::Remove(file.remove_action(true))),
+            files_in_insertion_order(&delta)?
+                .into_iter()
+                .map(|file| Action::Remove(file.remove)),
         );
     }
     let operation = DeltaOperation::Write {
@@ -206,6 +218,16 @@ async fn commit(
         partition_by: None,
         predicate: None,
     };
+    commit_actions(delta, actions, operation, wal_seq).await
+}
+
+/// One Delta commit of `actions`; with `wal_seq`, recording the WAL segment it commits.
+pub(crate) async fn commit_actions(
+    mut delta: DeltaTable,
+    actions: Vec<Action>,
+    operation: DeltaOperation,
+    wal_seq: Option<u64>,
+) -> Result<DeltaTable> {
     // Cleaning expired log files lists the whole `_delta_log` folder, so doing it on every
     // commit (deltalake's default) makes each commit slower as the table ages; do it once
     // every LOG_CLEANUP_EVERY commits instead.
@@ -222,6 +244,53 @@ async fn commit(
         .await?;
     delta.state = Some(finalized.snapshot());
     Ok(delta)
+}
+
+/// A committed file of a table.
+pub(crate) struct CommittedFile {
+    /// Its place in insertion order (the stamped modification time).
+    pub inserted: i64,
+    pub path: object_store::path::Path,
+    pub size: u64,
+    /// The action that removes it.
+    pub remove: Remove,
+}
+
+/// The committed files of a table in insertion order.
+pub(crate) fn files_in_insertion_order(delta: &DeltaTable) -> Result<Vec<CommittedFile>> {
+    let Ok(snapshot) = delta.snapshot() else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<_> = snapshot
+        .log_data()
+        .iter()
+        .map(|file| CommittedFile {
+            inserted: file.modification_time(),
+            path: file.object_store_path(),
+            size: file.size().max(0) as u64,
+            remove: file.remove_action(true),
+        })
+        .collect();
+    files.sort_by(|a, b| (a.inserted, &a.path).cmp(&(b.inserted, &b.path)));
+    Ok(files)
+}
+
+/// The rows of committed files, file after file, each in its own row order, in the logical
+/// schema.
+pub(crate) async fn read_files(
+    delta: &DeltaTable,
+    logical: &SchemaRef,
+    files: &[CommittedFile],
+) -> Result<Vec<RecordBatch>> {
+    let store = delta.object_store();
+    let mut batches = Vec::new();
+    for file in files {
+        let bytes = store.get(&file.path).await?.bytes().await?;
+        for batch in ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()? {
+            batches.push(physical::to_logical(&batch?, logical)?);
+        }
+    }
+    Ok(batches)
 }
 
 /// Writes and commits buffered rows, recording the last WAL segment that holds them.
@@ -498,6 +567,8 @@ impl Table {
             if let Err(e) = self.commit_pending().await {
                 tracing::error!(table = %self.name, error = %e, "commit failed; rows stay buffered and will be retried");
                 tokio::time::sleep(self.policy.interval).await;
+            } else if let Err(e) = self.compact().await {
+                tracing::warn!(table = %self.name, error = %e, "compaction failed; the files stay as they are");
             }
         }
     }
