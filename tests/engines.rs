@@ -417,3 +417,64 @@ fn background_compaction_folds_small_files_and_keeps_final_answers() {
     assert_eq!(answers.last().unwrap(), "\"a\",19\n\"b\",19\n");
     assert_eq!(&colibri_csv(&server, &query), answers.last().unwrap());
 }
+
+#[test]
+fn rows_past_their_ttl_are_deleted_by_the_sweep() {
+    let server = Colibri::start_in(&support::temp_dir("ttl"), &["--ttl-interval-secs", "1"]);
+    let reply = server.post(
+        &format!(
+            "/v0/datasources?mode=create&name=visits&schema={}&engine_sorting_key=ts\
+             &engine_ttl={}",
+            encode("ts DateTime, page String"),
+            encode("ts + toIntervalDay(1)")
+        ),
+        b"",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        reply.json()["datasource"]["engine"]["engine_ttl"],
+        "ts + toIntervalDay(1)"
+    );
+    let reply = server.post(
+        "/v0/datasources?mode=append&name=visits&format=csv",
+        b"2000-01-01 10:00:00,/old\n2100-01-01 10:00:00,/future\n1999-12-31 23:00:00,/older\n",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.count("visits") != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expired rows were never deleted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(
+        colibri_csv(&server, "SELECT page FROM visits"),
+        "\"/future\"\n"
+    );
+
+    // Interval arithmetic as ClickHouse does it.
+    let query = "SELECT toDate('2024-01-31') + toIntervalMonth(1), \
+                 toDate('2024-03-01') - toIntervalDay(1), toDate('2023-05-10') + toIntervalYear(1)";
+    assert_eq!(
+        colibri_csv(&server, query),
+        clickhouse(&[query.to_string()])[0]
+    );
+
+    // A TTL that cannot be evaluated is refused, and nothing is created.
+    let reply = server.post(
+        &format!(
+            "/v0/datasources?mode=create&name=broken&schema={}&engine_ttl={}",
+            encode("ts DateTime"),
+            encode("missing + toIntervalDay(1)")
+        ),
+        b"",
+    );
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert!(
+        reply.error_message().contains("missing"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(server.get("/v0/datasources/broken").status, 404);
+}

@@ -264,9 +264,7 @@ fn convert_text(text: &str, ty: &ChType, default: Option<&Value>) -> Result<Cell
     match ty {
         ChType::Nullable(inner)
         | ChType::LowCardinality(inner)
-        | ChType::SimpleAggregateFunction(_, inner) => {
-            convert_text(text, inner, default)
-        }
+        | ChType::SimpleAggregateFunction(_, inner) => convert_text(text, inner, default),
         ty if integer_range(ty).is_some() => {
             let (min, max) = integer_range(ty).expect("checked");
             let n: i128 = text.trim().parse().map_err(|_| mismatch("an integer"))?;

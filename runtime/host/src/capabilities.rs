@@ -31,6 +31,60 @@ pub struct Services {
 
 pub use colibri::platform::limits::Sizes;
 
+impl Services {
+    /// Removes the committed rows of a data source for which `condition` is true (NULL keeps
+    /// a row, as ClickHouse's DELETE does) and adds `added`, in one commit; returns the rows
+    /// before and the rows kept.
+    pub(crate) async fn rewrite_where(
+        &self,
+        target: &DataSource,
+        condition: &str,
+        added: Vec<Staged>,
+    ) -> Result<(u64, u64), colibri_storage::Error> {
+        let table = self.storage.table(target)?;
+        let query = &self.query;
+        let kept = format!("({condition}) IS NOT TRUE");
+        table
+            .rewrite(
+                |committed| async move {
+                    OneTable::new(target, committed)
+                        .select_where(query, &kept)
+                        .await
+                        .map_err(|e| colibri_storage::Error::Invalid(e.message))
+                },
+                added,
+            )
+            .await
+    }
+
+    /// How many rows of a data source `condition` is true for.
+    pub(crate) async fn count_where(
+        &self,
+        target: &DataSource,
+        condition: &str,
+    ) -> Result<u64, QueryError> {
+        let rows = self
+            .storage
+            .table(target)
+            .map_err(|e| {
+                QueryError::bad_request(colibri_query::codes::UNKNOWN_TABLE, e.to_string())
+            })?
+            .view();
+        let one_table = OneTable::new(target, rows);
+        let sql = format!("SELECT count() FROM `{}` WHERE {condition}", one_table.name);
+        let batches = self.query.collect(&sql, &one_table).await?;
+        let counts =
+            arrow::compute::cast(batches[0].column(0), &arrow::datatypes::DataType::UInt64)
+                .map_err(|e| {
+                    QueryError::bad_request(colibri_query::codes::LOGICAL_ERROR, e.to_string())
+                })?;
+        Ok(counts
+            .as_any()
+            .downcast_ref::<arrow::array::UInt64Array>()
+            .map_or(0, |c| c.value(0)))
+    }
+}
+
 /// What a component instance may reach: the services, as the request's principal.
 pub struct Capabilities {
     pub services: Arc<Services>,
@@ -120,32 +174,6 @@ pub(crate) fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
 impl Capabilities {
     fn storage(&self) -> &Storage {
         &self.services.storage
-    }
-
-    /// Removes the committed rows of a data source for which `condition` is true (NULL keeps
-    /// a row, as ClickHouse's DELETE does) and adds `added`, in one commit; returns the rows
-    /// before and the rows kept.
-    async fn rewrite_where(
-        &self,
-        target: &DataSource,
-        condition: &str,
-        added: Vec<Staged>,
-    ) -> Result<(u64, u64), Error> {
-        let table = self.storage().table(target)?;
-        let query = &self.services.query;
-        let kept = format!("({condition}) IS NOT TRUE");
-        let rewritten = table
-            .rewrite(
-                |committed| async move {
-                    OneTable::new(target, committed)
-                        .select_where(query, &kept)
-                        .await
-                        .map_err(|e| colibri_storage::Error::Invalid(e.message))
-                },
-                added,
-            )
-            .await?;
-        Ok(rewritten)
     }
 
     /// A data source whose rows the caller may remove (truncate, delete): DATASOURCES:CREATE
@@ -443,6 +471,18 @@ impl colibri::platform::catalog::Host for Capabilities {
                 description: spec.description,
             })
             .await?;
+        if let Some(ttl) = crate::ttl::ttl_of(&datasource) {
+            // An expression that cannot be evaluated on the rows is refused, not kept to fail
+            // at every sweep.
+            let condition = crate::ttl::expired_condition(ttl);
+            if let Err(e) = self.services.count_where(&datasource, &condition).await {
+                self.storage().drop_datasource(&datasource).await?;
+                return Err(error(
+                    ErrorKind::BadRequest,
+                    format!("engine_ttl '{ttl}' cannot be evaluated: {}", e.message),
+                ));
+            }
+        }
         self.log_operation("create", &datasource, started, None)
             .await;
         self.created.push(datasource.id.clone());
@@ -599,7 +639,9 @@ impl colibri::platform::storage::Host for Capabilities {
                 // filtered by it) come, in one commit.
                 Some(condition) => {
                     let rows = parts.iter().map(|p| p.rows).sum();
-                    self.rewrite_where(&target, condition, parts).await?;
+                    self.services
+                        .rewrite_where(&target, condition, parts)
+                        .await?;
                     rows
                 }
                 None => table.commit_staged(parts, replace).await?,
@@ -632,7 +674,10 @@ impl colibri::platform::storage::Host for Capabilities {
     async fn delete_where(&mut self, datasource: String, condition: String) -> Result<u64, Error> {
         let target = self.removable(&datasource, "Deleting rows of")?;
         let started = Instant::now();
-        let (before, after) = self.rewrite_where(&target, &condition, Vec::new()).await?;
+        let (before, after) = self
+            .services
+            .rewrite_where(&target, &condition, Vec::new())
+            .await?;
         // DS-D7: a deletion is logged with the rows the data source had.
         self.log_operation("delete", &target, started, Some(before))
             .await;

@@ -15,6 +15,7 @@ mod limits;
 mod manifest;
 mod remote;
 mod server;
+mod ttl;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -97,6 +98,9 @@ struct ServeArgs {
     /// Commit as soon as this many rows are buffered.
     #[arg(long, default_value_t = 200_000)]
     flush_rows: usize,
+    /// Delete rows past their data source's `engine_ttl` this often, in seconds.
+    #[arg(long, default_value_t = 60)]
+    ttl_interval_secs: u64,
     /// Events API requests per second accepted per data source; more get 429 (EV-13).
     #[arg(long, default_value_t = 1000)]
     events_rate_limit: u32,
@@ -250,6 +254,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     tracing::info!(address = %listener.local_addr()?, data = %storage.location().url(), "colibri is listening");
     tokio::spawn(server.clone().run_jobs(job_queue));
+    tokio::spawn(ttl::expire_rows(
+        server.services.clone(),
+        Duration::from_secs(args.ttl_interval_secs),
+    ));
     tokio::select! {
         result = server.serve(listener) => result,
         _ = tokio::signal::ctrl_c() => {

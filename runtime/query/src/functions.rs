@@ -1,19 +1,26 @@
 //! ClickHouse functions as DataFusion UDFs and UDAFs. DataFusion lower-cases unquoted
 //! function names, so each is registered under its lower-case name. This first set covers
-//! the first path (dates, `length` and `uniq`); the full library grows family by family.
+//! the first path (dates, intervals, `length` and `uniq`); the full library grows family by
+//! family.
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Date32Array, TimestampSecondArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Date32Array, IntervalMonthDayNanoArray, TimestampSecondArray,
+};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, FieldRef, TimeUnit, TimestampSecondType};
+use arrow::datatypes::{
+    DataType, Field, FieldRef, Int64Type, IntervalMonthDayNano, TimeUnit, TimestampSecondType,
+};
+use datafusion::common::types::{NativeType, logical_int64};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::functions_aggregate::count::Count;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, GroupsAccumulator, ReturnFieldArgs,
-    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, ColumnarValue, GroupsAccumulator,
+    ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignatureClass,
+    Volatility,
 };
 
 pub fn register_all(state: &mut SessionState) {
@@ -32,6 +39,11 @@ pub fn register_all(state: &mut SessionState) {
     state
         .register_udf(Arc::new(ScalarUDF::new_from_impl(Length::new())))
         .expect("registering a scalar function cannot fail");
+    for unit in IntervalUnit::ALL {
+        state
+            .register_udf(Arc::new(ScalarUDF::new_from_impl(ToInterval::new(unit))))
+            .expect("registering a scalar function cannot fail");
+    }
     state
         .register_udaf(Arc::new(AggregateUDF::new_from_impl(Uniq::new())))
         .expect("registering an aggregate function cannot fail");
@@ -219,6 +231,114 @@ impl ScalarUDFImpl for DateFunction {
             )?))
         } else {
             Ok(ColumnarValue::Array(result))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum IntervalUnit {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl IntervalUnit {
+    const ALL: [IntervalUnit; 8] = [
+        IntervalUnit::Second,
+        IntervalUnit::Minute,
+        IntervalUnit::Hour,
+        IntervalUnit::Day,
+        IntervalUnit::Week,
+        IntervalUnit::Month,
+        IntervalUnit::Quarter,
+        IntervalUnit::Year,
+    ];
+
+    /// `n` of this unit as (months, days, nanoseconds).
+    fn of(self, n: i64) -> IntervalMonthDayNano {
+        const SECOND: i64 = 1_000_000_000;
+        let (months, days, seconds) = match self {
+            IntervalUnit::Second => (0, 0, n),
+            IntervalUnit::Minute => (0, 0, n * 60),
+            IntervalUnit::Hour => (0, 0, n * 3_600),
+            IntervalUnit::Day => (0, n, 0),
+            IntervalUnit::Week => (0, n * 7, 0),
+            IntervalUnit::Month => (n, 0, 0),
+            IntervalUnit::Quarter => (n * 3, 0, 0),
+            IntervalUnit::Year => (n * 12, 0, 0),
+        };
+        IntervalMonthDayNano::new(months as i32, days as i32, seconds.wrapping_mul(SECOND))
+    }
+}
+
+/// `toIntervalDay(n)` and its siblings: an interval of `n` units, to add to or subtract from
+/// dates and times (`ts + toIntervalDay(90)`, as TTL expressions write it).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ToInterval {
+    name: String,
+    unit: IntervalUnit,
+    signature: Signature,
+}
+
+impl ToInterval {
+    fn new(unit: IntervalUnit) -> Self {
+        ToInterval {
+            name: format!("tointerval{unit:?}").to_lowercase(),
+            unit,
+            signature: Signature::coercible(
+                vec![Coercion::new_implicit(
+                    TypeSignatureClass::Native(logical_int64()),
+                    vec![TypeSignatureClass::Numeric],
+                    NativeType::Int64,
+                )],
+                Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl ScalarUDFImpl for ToInterval {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Interval(
+            arrow::datatypes::IntervalUnit::MonthDayNano,
+        ))
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let unit = self.unit;
+        match &args.args[0] {
+            ColumnarValue::Scalar(value) => {
+                let n = match value.cast_to(&DataType::Int64)? {
+                    ScalarValue::Int64(n) => n,
+                    _ => None,
+                };
+                Ok(ColumnarValue::Scalar(ScalarValue::IntervalMonthDayNano(
+                    n.map(|n| unit.of(n)),
+                )))
+            }
+            ColumnarValue::Array(array) => {
+                let numbers = cast(array, &DataType::Int64)?;
+                let intervals: IntervalMonthDayNanoArray =
+                    numbers.as_primitive::<Int64Type>().unary(|n| unit.of(n));
+                Ok(ColumnarValue::Array(Arc::new(intervals)))
+            }
         }
     }
 }

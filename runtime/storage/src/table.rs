@@ -183,10 +183,9 @@ fn stamp_insertion_order(delta: &DeltaTable, files: &mut [Add]) -> Result<()> {
         .map(|file| file.modification_time())
         .max()
         .unwrap_or(0);
-    let mut next = chrono::Utc::now().timestamp_millis().max(latest + 1);
-    for file in files {
-        file.modification_time = next;
-        next += 1;
+    let first = chrono::Utc::now().timestamp_millis().max(latest + 1);
+    for (time, file) in (first..).zip(files) {
+        file.modification_time = time;
     }
     Ok(())
 }
