@@ -226,3 +226,100 @@ fn deleting_rows_is_a_job_that_removes_exactly_the_matching_rows() {
     server.restart();
     assert_eq!(server.count("visits"), 201);
 }
+
+/// An HTTP server that holds every request unanswered until `release` is set, then answers
+/// `GET /rows.csv` with `csv`.
+fn gated_file_server(csv: &'static str) -> (String, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::{BufRead, Write};
+    use std::sync::atomic::Ordering;
+    let release = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let released = release.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let released = released.clone();
+            std::thread::spawn(move || {
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                    line.clear();
+                }
+                while !released.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    csv.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(csv.as_bytes());
+            });
+        }
+    });
+    (format!("http://{address}/rows.csv"), release)
+}
+
+#[test]
+fn jobs_survive_a_restart_and_unfinished_ones_run_again() {
+    let data = temp_dir("jobs-restart");
+    let mut server = Colibri::start_in(&data, &[]);
+    let schema = "city String, visits Int32";
+    let reply = server.post(
+        &format!("/v0/datasources?name=visits&schema={}", encode(schema)),
+        b"",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let (url, release) = gated_file_server("Oslo,1\nRome,2\nLima,3\n");
+    let queue = |server: &Colibri| {
+        let reply = server.post(
+            &format!(
+                "/v0/datasources?name=visits&mode=append&format=csv&url={}",
+                encode(&url)
+            ),
+            b"",
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        reply.json()["id"].as_str().unwrap().to_string()
+    };
+    // The first job hangs on its download; the second waits behind it (one job per data
+    // source at a time).
+    let first = queue(&server);
+    let second = queue(&server);
+    let started = Instant::now();
+    while server.get(&format!("/v0/jobs/{first}")).json()["status"] != "working" {
+        assert!(started.elapsed() < Duration::from_secs(20), "never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        server.get(&format!("/v0/jobs/{second}")).json()["status"],
+        "waiting"
+    );
+    server.kill();
+    release.store(true, std::sync::atomic::Ordering::SeqCst);
+    server.restart();
+    for id in [&first, &second] {
+        let job = wait_for_job(&server, id);
+        assert_eq!(job["status"], "done", "{job}");
+        assert_eq!(job["statistics"]["row_count"], 3, "{job}");
+    }
+    assert_eq!(server.count("visits"), 6);
+    // Finished jobs are still listed after another restart.
+    server.restart();
+    let listed = server.get("/v0/jobs").json();
+    let ids: Vec<&str> = listed["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| job["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&first.as_str()) && ids.contains(&second.as_str()),
+        "{listed}"
+    );
+    assert_eq!(
+        server.get(&format!("/v0/jobs/{second}")).json()["status"],
+        "done"
+    );
+}

@@ -773,7 +773,7 @@ impl colibri::platform::jobs::Host for Capabilities {
         }
         let replay = Replay {
             component: self.component.clone(),
-            principal: self.principal.running(None),
+            token_name: self.principal.token_name.clone(),
             path_and_query: spec.path_and_query,
             url: spec.url,
         };

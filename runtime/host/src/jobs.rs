@@ -3,14 +3,19 @@
 //! again by the host (`Server::run_job`) with the job's path, as the same principal marked
 //! with the job's id, and for an import with the file fetched from the URL as the body. Its
 //! answer completes the job. Jobs on one data source run one at a time (JOB-8, which also
-//! realises DS-M8); jobs live in memory for 48 hours (JOB-1) and do not survive a restart.
+//! realises DS-M8); jobs are kept for 48 hours (JOB-1). Every change of a job is saved, in
+//! order, as a record of the catalog; at start-up the records are read back and the jobs that
+//! were waiting or working run (again) from the start: an import that was cut off never
+//! committed, and a deletion run twice deletes nothing more.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use colibri_storage::Storage;
 use parking_lot::Mutex;
-use tokio::sync::mpsc::UnboundedSender;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::auth::Principal;
 use crate::capabilities::format_time;
@@ -18,7 +23,8 @@ use crate::capabilities::format_time;
 /// How long finished jobs are kept (JOB-1, JOB-3).
 const RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(48);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Waiting,
     Working,
@@ -39,16 +45,17 @@ impl Status {
     }
 }
 
-/// What a job runs: the request the host replays.
-#[derive(Debug, Clone)]
+/// What a job runs: the request the host replays, as the token that queued it (with the
+/// scopes the token has when the job runs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Replay {
     pub component: String,
-    pub principal: Principal,
+    pub token_name: String,
     pub path_and_query: String,
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     pub id: String,
     pub kind: String,
@@ -91,28 +98,63 @@ impl Job {
     /// Whether `principal` may see and cancel this job (JOB-11): an admin token sees every
     /// job, another token the jobs it queued.
     pub fn visible_to(&self, principal: &Principal) -> bool {
-        principal.is_admin() || principal.token_name == self.replay.principal.token_name
+        principal.is_admin() || principal.token_name == self.replay.token_name
     }
+}
+
+/// A change to save: a job as it is now, or a job to forget.
+enum Record {
+    Save(Box<Job>),
+    Forget(String),
 }
 
 /// The jobs of the workspace and the queue that runs them.
 pub struct Jobs {
     jobs: Mutex<Vec<Job>>,
     queue: UnboundedSender<String>,
+    records: UnboundedSender<Record>,
     /// One lock per data source, held while one of its jobs runs.
     running: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Jobs {
-    /// The jobs, and the receiving end of the queue, for `Server::run_jobs`.
-    pub fn new() -> (Jobs, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    /// The jobs saved in `storage`'s catalog, the unfinished ones queued again, and the
+    /// receiving end of the queue, for `Server::run_jobs`.
+    pub async fn restore(
+        storage: Arc<Storage>,
+    ) -> colibri_storage::Result<(Jobs, UnboundedReceiver<String>)> {
+        let now = Utc::now();
+        let mut saved: Vec<Job> = storage.catalog().jobs().await?;
+        saved.sort_by_key(|job| job.created_at);
         let (queue, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let (records, to_save) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(save_records(storage, to_save));
+        let mut kept = Vec::new();
+        for mut job in saved {
+            if now - job.created_at >= RETENTION {
+                let _ = records.send(Record::Forget(job.id));
+                continue;
+            }
+            if matches!(job.status, Status::Waiting | Status::Working) {
+                job.status = Status::Waiting;
+                job.started_at = None;
+                let _ = queue.send(job.id.clone());
+                let _ = records.send(Record::Save(Box::new(job.clone())));
+            }
+            kept.push(job);
+        }
         let jobs = Jobs {
-            jobs: Mutex::new(Vec::new()),
+            jobs: Mutex::new(kept),
             queue,
+            records,
             running: Mutex::new(HashMap::new()),
         };
-        (jobs, receiver)
+        Ok((jobs, receiver))
+    }
+
+    fn save(&self, job: &Job) {
+        // The saving task lives as long as the server.
+        let _ = self.records.send(Record::Save(Box::new(job.clone())));
     }
 
     /// Queues a job, `waiting`; returns it.
@@ -137,8 +179,15 @@ impl Jobs {
             replay,
         };
         let mut jobs = self.jobs.lock();
-        jobs.retain(|j| now - j.created_at < RETENTION);
+        jobs.retain(|j| {
+            let kept = now - j.created_at < RETENTION;
+            if !kept {
+                let _ = self.records.send(Record::Forget(j.id.clone()));
+            }
+            kept
+        });
         jobs.push(job.clone());
+        self.save(&job);
         drop(jobs);
         // The receiver lives as long as the server.
         let _ = self.queue.send(job.id.clone());
@@ -169,6 +218,7 @@ impl Jobs {
         let job = jobs.iter_mut().find(|j| j.id == id)?;
         change(job);
         job.updated_at = Utc::now();
+        self.save(job);
         Some(job.clone())
     }
 
@@ -179,5 +229,18 @@ impl Jobs {
             .entry(datasource.to_string())
             .or_default()
             .clone()
+    }
+}
+
+/// Saves job records in the order the changes were made.
+async fn save_records(storage: Arc<Storage>, mut records: UnboundedReceiver<Record>) {
+    while let Some(record) = records.recv().await {
+        let saved = match &record {
+            Record::Save(job) => storage.catalog().put_job(&job.id, job).await,
+            Record::Forget(id) => storage.catalog().delete_job(id).await,
+        };
+        if let Err(e) = saved {
+            tracing::error!(error = %e, "saving a job record failed");
+        }
     }
 }

@@ -232,7 +232,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| local.join("compiled"));
     let runtime = WasmRuntime::load(&app, limits, &cache)?;
-    let (jobs, job_queue) = jobs::Jobs::new();
+    let (jobs, job_queue) = jobs::Jobs::restore(storage.clone()).await?;
     let services = Arc::new(Services {
         storage: storage.clone(),
         query: colibri_query::QueryEngine::new(),

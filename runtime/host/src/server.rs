@@ -401,7 +401,18 @@ impl Server {
             None => body(Bytes::new()),
         };
         let request = builder.body(body).map_err(|e| e.to_string())?;
-        let principal = replay.principal.running(Some(id.to_string()));
+        let token = self
+            .services
+            .storage
+            .catalog()
+            .token_by_name(&replay.token_name)
+            .ok_or_else(|| {
+                format!(
+                    "the token '{}' that queued this job is gone",
+                    replay.token_name
+                )
+            })?;
+        let principal = Principal::new(token.name, token.scopes).running(Some(id.to_string()));
         let response = self
             .run_component(&replay.component, principal, request, id, "append")
             .await

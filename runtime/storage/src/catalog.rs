@@ -358,6 +358,25 @@ impl Catalog {
         Ok(records)
     }
 
+    /// Saves the record of a job of the host's queue, so it survives a restart.
+    pub async fn put_job<T: Serialize>(&self, id: &str, record: &T) -> Result<()> {
+        self.write_record(&paths::job_record(id), record, PutMode::Overwrite)
+            .await
+    }
+
+    /// Every saved job record.
+    pub async fn jobs<T: serde::de::DeserializeOwned>(&self) -> Result<Vec<T>> {
+        self.read_records(&paths::job_records()).await
+    }
+
+    /// Forgets a job record.
+    pub async fn delete_job(&self, id: &str) -> Result<()> {
+        match self.store.delete(&paths::job_record(id)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn write_record<T: Serialize>(
         &self,
         path: &Path,

@@ -42,5 +42,15 @@ pub fn token_records() -> Path {
     Path::from("tokens")
 }
 
+/// Inside the catalog: a job record (the host's job queue).
+pub fn job_record(id: &str) -> Path {
+    Path::from("jobs").join(format!("{id}.json"))
+}
+
+/// Inside the catalog: the folder of job records.
+pub fn job_records() -> Path {
+    Path::from("jobs")
+}
+
 /// The file holding a generated admin token, relative to the root.
 pub const ADMIN_TOKEN_FILE: &str = "admin-token";
