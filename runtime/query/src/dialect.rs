@@ -65,6 +65,7 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
     let format = match &mut statement {
         Statement::Statement(inner) => match inner.as_mut() {
             SqlStatement::Query(query) => {
+                crate::rewrite::rewrite(query.as_mut());
                 query.settings = None;
                 match query.format_clause.take() {
                     Some(FormatClause::Identifier(ident)) => Some(ident.value),

@@ -6,6 +6,7 @@
 mod dialect;
 mod format;
 mod functions;
+mod rewrite;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
