@@ -873,3 +873,61 @@ fn a_file_without_a_name_names_its_datasource() {
         .to_string();
     assert!(generated.starts_with("datasource_"), "{generated}");
 }
+
+#[test]
+fn debug_adds_blocks_and_the_block_log() {
+    let server = Colibri::start();
+    let csv = "1,ann\n2,bob\nthree,eve\n";
+    let reply = server.post(
+        &format!(
+            "/v0/datasources?name=people&schema={}&format=csv&debug=blocks_block_log",
+            encode("id Int32, name String")
+        ),
+        csv.as_bytes(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    let blocks = answer["blocks"].as_array().expect("blocks");
+    assert_eq!(blocks.len(), 1, "{answer}");
+    let block = &blocks[0];
+    let processed = &block["process_return"][0];
+    assert_eq!(processed["lines"], 3, "{answer}");
+    assert_eq!(processed["quarantine"], 1, "{answer}");
+    assert_eq!(processed["invalid_lines"], 0, "{answer}");
+    assert_eq!(processed["bytes"], csv.len(), "{answer}");
+    assert_eq!(processed["parser"], "csv", "{answer}");
+    assert!(block["processing_error"].is_null(), "{answer}");
+    let statuses: Vec<&str> = answer["block_log"]
+        .as_array()
+        .expect("block_log")
+        .iter()
+        .map(|entry| {
+            assert_eq!(entry["block_id"], block["block_id"]);
+            assert!(entry["timestamp"].as_f64().unwrap() > 1.7e9);
+            entry["status"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "processing",
+            "guessing",
+            "inserting_chunk:0",
+            "done_inserting_chunk:0",
+            "done"
+        ]
+    );
+    // Without `debug`, neither is there; `block_log` alone gives only the log.
+    let reply = server.post(
+        "/v0/datasources?name=people&mode=append&format=csv",
+        b"4,joe\n",
+    );
+    assert!(reply.json().get("blocks").is_none(), "{}", reply.text());
+    let reply = server.post(
+        "/v0/datasources?name=people&mode=append&format=csv&debug=block_log",
+        b"5,sue\n",
+    );
+    let answer = reply.json();
+    assert!(answer.get("blocks").is_none(), "{answer}");
+    assert_eq!(answer["block_log"].as_array().unwrap().len(), 5, "{answer}");
+}
