@@ -283,6 +283,21 @@ fn cell_text(column: &Column, row: usize) -> String {
     }
 }
 
+/// Every value of an array as ClickHouse prints it as text (`toString`); NULL stays NULL.
+pub(crate) fn texts(
+    array: &ArrayRef,
+) -> Result<arrow::array::StringArray, arrow::error::ArrowError> {
+    let options = format_options();
+    let column = Column {
+        array,
+        formatter: ArrayFormatter::try_new(array.as_ref(), &options)?,
+        kind: kind_of(array.data_type()),
+    };
+    Ok((0..array.len())
+        .map(|row| array.is_valid(row).then(|| cell_text(&column, row)))
+        .collect())
+}
+
 /// A decimal without trailing fractional zeros, as ClickHouse prints it by default
 /// (`output_format_decimal_trailing_zeros = 0`): `12.50` → `12.5`, `12.00` → `12`.
 fn decimal_text(mut text: String) -> String {

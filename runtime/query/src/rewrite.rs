@@ -2,13 +2,17 @@
 //! it is planned:
 //! - the -If combinator: `sumIf(x, cond)` becomes `sum(x) FILTER (WHERE cond)`, for the
 //!   aggregates that take it (`countIf(cond)` becomes `count() FILTER (WHERE cond)`);
-//! - `countDistinct(x)` becomes `count(DISTINCT x)`.
+//! - `countDistinct(x)` becomes `count(DISTINCT x)`;
+//! - counts (`count`, `uniq`, `uniqExact`) are UInt64, as in ClickHouse: `toUInt64(count())`;
+//! - a selected expression without an alias is named as ClickHouse names it (`count()`,
+//!   `plus(a, 1)`), which is the key clients read in JSON answers.
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    ObjectName, ObjectNamePart, VisitMut, visit_expressions_mut,
+    BinaryOperator, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, SelectItem,
+    SetExpr, UnaryOperator, Value, visit_expressions_mut,
 };
 
 /// Aggregates (lower-case) whose -If form is rewritten.
@@ -34,13 +38,147 @@ const TAKE_IF: &[&str] = &[
     "countdistinct",
 ];
 
-pub fn rewrite(node: &mut impl VisitMut) {
-    let _ = visit_expressions_mut(node, |expr| {
+pub fn rewrite(query: &mut Query) {
+    name_selected_expressions(query);
+    let _ = visit_expressions_mut(query, |expr| {
         if let Expr::Function(function) = expr {
             rewrite_function(function);
+            if counts(function) {
+                let count = std::mem::replace(expr, Expr::value(Value::Null));
+                *expr = call("toUInt64", vec![count]);
+            }
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// Aggregates whose result is a UInt64 count in ClickHouse (and an Int64 in DataFusion).
+fn counts(function: &Function) -> bool {
+    function.over.is_none()
+        && plain_name(function).is_some_and(|name| {
+            ["count", "uniq", "uniqexact"].contains(&name.to_ascii_lowercase().as_str())
+        })
+}
+
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|arg| FunctionArg::Unnamed(FunctionArgExpr::Expr(arg)))
+                .collect(),
+            clauses: Vec::new(),
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: Vec::new(),
+    })
+}
+
+/// Gives the unaliased expressions of the outermost SELECT their ClickHouse names.
+fn name_selected_expressions(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    for item in &mut select.projection {
+        if let SelectItem::UnnamedExpr(expr) = item
+            && !matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+            && let Some(name) = clickhouse_name(expr)
+        {
+            *item = SelectItem::ExprWithAlias {
+                expr: expr.clone(),
+                alias: Ident::with_quote('`', name),
+            };
+        }
+    }
+}
+
+/// The name ClickHouse gives an expression's column: functions and operators as function
+/// calls (`plus(a, 1)`), literals as written. None for forms it is not known for.
+fn clickhouse_name(expr: &Expr) -> Option<String> {
+    let list = |args: &[&Expr]| -> Option<String> {
+        args.iter()
+            .map(|arg| clickhouse_name(arg))
+            .collect::<Option<Vec<_>>>()
+            .map(|names| names.join(", "))
+    };
+    Some(match expr {
+        Expr::Identifier(ident) => ident.value.clone(),
+        Expr::Nested(inner) => clickhouse_name(inner)?,
+        Expr::Value(value) => match &value.value {
+            Value::Number(number, _) => number.to_string(),
+            Value::SingleQuotedString(text) => {
+                format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+            Value::Boolean(b) => b.to_string(),
+            Value::Null => "NULL".to_string(),
+            _ => return None,
+        },
+        Expr::UnaryOp { op, expr } => match (op, expr.as_ref()) {
+            (UnaryOperator::Minus, Expr::Value(_)) => format!("-{}", clickhouse_name(expr)?),
+            (UnaryOperator::Minus, inner) => format!("negate({})", clickhouse_name(inner)?),
+            (UnaryOperator::Not, inner) => format!("not({})", clickhouse_name(inner)?),
+            _ => return None,
+        },
+        Expr::BinaryOp { left, op, right } => {
+            let function = match op {
+                BinaryOperator::Plus => "plus",
+                BinaryOperator::Minus => "minus",
+                BinaryOperator::Multiply => "multiply",
+                BinaryOperator::Divide => "divide",
+                BinaryOperator::Modulo => "modulo",
+                BinaryOperator::Eq => "equals",
+                BinaryOperator::NotEq => "notEquals",
+                BinaryOperator::Lt => "less",
+                BinaryOperator::LtEq => "lessOrEquals",
+                BinaryOperator::Gt => "greater",
+                BinaryOperator::GtEq => "greaterOrEquals",
+                BinaryOperator::And => "and",
+                BinaryOperator::Or => "or",
+                _ => return None,
+            };
+            format!("{function}({})", list(&[left, right])?)
+        }
+        Expr::Function(function) => {
+            let name = plain_name(function)?;
+            let arguments = |arguments: &FunctionArguments| -> Option<String> {
+                match arguments {
+                    FunctionArguments::None => Some(String::new()),
+                    FunctionArguments::List(list_of)
+                        if list_of.duplicate_treatment.is_none() && list_of.clauses.is_empty() =>
+                    {
+                        let args = list_of
+                            .args
+                            .iter()
+                            .map(|arg| match arg {
+                                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                                _ => None,
+                            })
+                            .collect::<Option<Vec<_>>>()?;
+                        list(&args)
+                    }
+                    _ => None,
+                }
+            };
+            if function.filter.is_some() || function.over.is_some() {
+                return None;
+            }
+            match &function.parameters {
+                FunctionArguments::None => format!("{name}({})", arguments(&function.args)?),
+                parameters => format!(
+                    "{name}({})({})",
+                    arguments(parameters)?,
+                    arguments(&function.args)?
+                ),
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// The name of a function called by a plain (unqualified) name.
@@ -86,30 +224,45 @@ fn rewrite_function(function: &mut Function) {
 
 #[cfg(test)]
 mod tests {
+    use datafusion::sql::sqlparser::ast::Statement;
     use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
     use datafusion::sql::sqlparser::parser::Parser;
 
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        let mut statement = Parser::parse_sql(&ClickHouseDialect {}, sql)
+        let statement = Parser::parse_sql(&ClickHouseDialect {}, sql)
             .unwrap()
             .pop()
             .unwrap();
-        rewrite(&mut statement);
-        statement.to_string()
+        let Statement::Query(mut query) = statement else {
+            panic!("not a query")
+        };
+        rewrite(&mut query);
+        query.to_string()
     }
 
     #[test]
-    fn if_combinators_become_filters() {
+    fn if_combinators_become_filters_and_counts_are_unsigned() {
         assert_eq!(
-            rewritten("SELECT countIf(a > 1), sumIf(b, c = 'x'), multiIf(a, 1, 2) FROM t"),
-            "SELECT count() FILTER (WHERE a > 1), sum(b) FILTER (WHERE c = 'x'), \
-             multiIf(a, 1, 2) FROM t"
+            rewritten(
+                "SELECT countIf(a > 1) AS n, sumIf(b, c = 'x') AS s, multiIf(a, 1, 2) AS m FROM t"
+            ),
+            "SELECT toUInt64(count() FILTER (WHERE a > 1)) AS n, sum(b) FILTER (WHERE c = 'x') AS s, \
+             multiIf(a, 1, 2) AS m FROM t"
         );
         assert_eq!(
-            rewritten("SELECT uniqExactIf(u, ok), countDistinct(u) FROM t"),
-            "SELECT uniqExact(u) FILTER (WHERE ok), count(DISTINCT u) FROM t"
+            rewritten("SELECT uniqExactIf(u, ok) AS a, countDistinct(u) AS b FROM t"),
+            "SELECT toUInt64(uniqExact(u) FILTER (WHERE ok)) AS a, toUInt64(count(DISTINCT u)) AS b FROM t"
+        );
+    }
+
+    #[test]
+    fn unaliased_expressions_get_clickhouse_names() {
+        assert_eq!(
+            rewritten("SELECT count(), a + 1, sum(x), -1, quantile(0.5)(d), k FROM t"),
+            "SELECT toUInt64(count()) AS `count()`, a + 1 AS `plus(a, 1)`, \
+             sum(x) AS `sum(x)`, -1 AS `-1`, quantile(0.5)(d) AS `quantile(0.5)(d)`, k FROM t"
         );
     }
 }

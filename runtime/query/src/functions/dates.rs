@@ -1,7 +1,4 @@
-//! ClickHouse functions as DataFusion UDFs and UDAFs. DataFusion lower-cases unquoted
-//! function names, so each is registered under its lower-case name. This first set covers
-//! the first path (dates, intervals, `length` and `uniq`); the full library grows family by
-//! family.
+//! Dates, times and intervals.
 
 use std::sync::Arc;
 
@@ -10,100 +7,34 @@ use arrow::array::{
 };
 use arrow::compute::cast;
 use arrow::datatypes::{
-    DataType, Field, FieldRef, Int64Type, IntervalMonthDayNano, TimeUnit, TimestampSecondType,
+    DataType, FieldRef, Int64Type, IntervalMonthDayNano, TimeUnit, TimestampSecondType,
 };
 use datafusion::common::types::{NativeType, logical_int64};
 use datafusion::common::{Result, ScalarValue, exec_err};
-use datafusion::execution::{FunctionRegistry, SessionState};
-use datafusion::functions_aggregate::count::Count;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Coercion, ColumnarValue, GroupsAccumulator,
-    ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignatureClass,
-    Volatility,
+    Coercion, ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
+    Signature, TypeSignatureClass, Volatility,
 };
 
-pub fn register_all(state: &mut SessionState) {
-    let scalars = [
+use super::nullable_if_an_argument_is;
+
+pub fn functions() -> Vec<ScalarUDF> {
+    let dates = [
         DateFunction::new("todate", DateKind::ToDate),
         DateFunction::new("tostartofhour", DateKind::StartOfHour),
         DateFunction::new("tostartofday", DateKind::StartOfDay),
         DateFunction::new("now", DateKind::Now),
         DateFunction::new("today", DateKind::Today),
     ];
-    for function in scalars {
-        state
-            .register_udf(Arc::new(ScalarUDF::new_from_impl(function)))
-            .expect("registering a scalar function cannot fail");
-    }
-    state
-        .register_udf(Arc::new(ScalarUDF::new_from_impl(Length::new())))
-        .expect("registering a scalar function cannot fail");
-    for unit in IntervalUnit::ALL {
-        state
-            .register_udf(Arc::new(ScalarUDF::new_from_impl(ToInterval::new(unit))))
-            .expect("registering a scalar function cannot fail");
-    }
-    state
-        .register_udaf(Arc::new(AggregateUDF::new_from_impl(Uniq::new())))
-        .expect("registering an aggregate function cannot fail");
-}
-
-/// Like ClickHouse, a function's result is nullable only when an argument is.
-fn nullable_if_an_argument_is(
-    function: &impl ScalarUDFImpl,
-    args: ReturnFieldArgs,
-) -> Result<FieldRef> {
-    let types: Vec<DataType> = args
-        .arg_fields
-        .iter()
-        .map(|f| f.data_type().clone())
-        .collect();
-    let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
-    Ok(Arc::new(Field::new(
-        function.name(),
-        function.return_type(&types)?,
-        nullable,
-    )))
-}
-
-/// ClickHouse `length`: the bytes of a string, the elements of an array or a map, as UInt64
-/// (DataFusion's `length` counts characters and does not take arrays).
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Length {
-    signature: Signature,
-}
-
-impl Length {
-    fn new() -> Self {
-        Length {
-            signature: Signature::any(1, Volatility::Immutable),
-        }
-    }
-}
-
-impl ScalarUDFImpl for Length {
-    fn name(&self) -> &str {
-        "length"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        Ok(DataType::UInt64)
-    }
-
-    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        nullable_if_an_argument_is(self, args)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let lengths = arrow::compute::kernels::length::length(&arrays[0])?;
-        Ok(ColumnarValue::Array(cast(&lengths, &DataType::UInt64)?))
-    }
+    dates
+        .into_iter()
+        .map(ScalarUDF::new_from_impl)
+        .chain(
+            IntervalUnit::ALL
+                .into_iter()
+                .map(|unit| ScalarUDF::new_from_impl(ToInterval::new(unit))),
+        )
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -340,81 +271,5 @@ impl ScalarUDFImpl for ToInterval {
                 Ok(ColumnarValue::Array(Arc::new(intervals)))
             }
         }
-    }
-}
-
-/// `uniq(x)`: the number of distinct values. ClickHouse's is an adaptive estimate that is
-/// exact below 65,536 distinct values; Colibri counts exactly, with DataFusion's distinct
-/// count accumulators.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Uniq {
-    count: Count,
-    signature: Signature,
-}
-
-impl Uniq {
-    fn new() -> Self {
-        Uniq {
-            count: Count::new(),
-            signature: Signature::variadic_any(Volatility::Immutable),
-        }
-    }
-}
-
-impl AggregateUDFImpl for Uniq {
-    fn name(&self) -> &str {
-        "uniq"
-    }
-
-    fn aliases(&self) -> &[String] {
-        static ALIASES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        ALIASES.get_or_init(|| vec!["uniqexact".to_string()])
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.count.return_type(arg_types)
-    }
-
-    fn is_nullable(&self) -> bool {
-        false
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        self.count.state_fields(StateFieldsArgs {
-            is_distinct: true,
-            ..args
-        })
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        self.count.accumulator(AccumulatorArgs {
-            is_distinct: true,
-            ..args
-        })
-    }
-
-    fn groups_accumulator_supported(&self, args: AccumulatorArgs) -> bool {
-        self.count.groups_accumulator_supported(AccumulatorArgs {
-            is_distinct: true,
-            ..args
-        })
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        self.count.create_groups_accumulator(AccumulatorArgs {
-            is_distinct: true,
-            ..args
-        })
-    }
-
-    fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
-        self.count.default_value(data_type)
     }
 }

@@ -1,0 +1,205 @@
+//! Type conversions: `toInt8` ... `toUInt64`, `toFloat32`/`toFloat64` (with their `OrZero` and
+//! `OrNull` forms) and `toString`. Integers narrow by wrapping, as ClickHouse does
+//! (`toInt8(300)` is 44); a string that is not a number is an error, zero (`OrZero`) or NULL
+//! (`OrNull`).
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, new_null_array};
+use arrow::compute::kernels::cast::{CastOptions, cast_with_options};
+use arrow::compute::kernels::zip::zip;
+use arrow::compute::{cast, is_null};
+use arrow::datatypes::{DataType, Field, FieldRef, Int64Type, UInt64Type};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
+};
+
+use super::nullable_if_an_argument_is;
+
+/// What a conversion does with a value it cannot convert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum OnFailure {
+    Error,
+    Zero,
+    Null,
+}
+
+const NUMBER_TYPES: [(&str, DataType); 10] = [
+    ("Int8", DataType::Int8),
+    ("Int16", DataType::Int16),
+    ("Int32", DataType::Int32),
+    ("Int64", DataType::Int64),
+    ("UInt8", DataType::UInt8),
+    ("UInt16", DataType::UInt16),
+    ("UInt32", DataType::UInt32),
+    ("UInt64", DataType::UInt64),
+    ("Float32", DataType::Float32),
+    ("Float64", DataType::Float64),
+];
+
+pub fn functions() -> Vec<ScalarUDF> {
+    let mut functions: Vec<ScalarUDF> = NUMBER_TYPES
+        .iter()
+        .flat_map(|(name, target)| {
+            [
+                (OnFailure::Error, ""),
+                (OnFailure::Zero, "OrZero"),
+                (OnFailure::Null, "OrNull"),
+            ]
+            .map(|(on_failure, suffix)| {
+                ScalarUDF::new_from_impl(ToNumber {
+                    name: format!("to{name}{suffix}").to_lowercase(),
+                    target: target.clone(),
+                    on_failure,
+                    signature: Signature::any(1, Volatility::Immutable),
+                })
+            })
+        })
+        .collect();
+    functions.push(ScalarUDF::new_from_impl(ToString {
+        signature: Signature::any(1, Volatility::Immutable),
+    }));
+    functions
+}
+
+/// Runs an array function on a value, keeping a scalar a scalar.
+fn map_value(
+    value: &ColumnarValue,
+    rows: usize,
+    f: impl Fn(&ArrayRef) -> Result<ArrayRef>,
+) -> Result<ColumnarValue> {
+    match value {
+        ColumnarValue::Scalar(scalar) => {
+            let result = f(&scalar.to_array_of_size(1)?)?;
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &result, 0,
+            )?))
+        }
+        ColumnarValue::Array(array) => {
+            debug_assert_eq!(array.len(), rows);
+            Ok(ColumnarValue::Array(f(array)?))
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ToNumber {
+    name: String,
+    target: DataType,
+    on_failure: OnFailure,
+    signature: Signature,
+}
+
+impl ToNumber {
+    fn convert(&self, array: &ArrayRef) -> Result<ArrayRef> {
+        let target = &self.target;
+        let from = array.data_type();
+        if from.is_integer() && target.is_integer() {
+            // Wrap, as ClickHouse narrows integers.
+            let wide = if from.is_signed_integer() {
+                let values = cast(array, &DataType::Int64)?;
+                let wrapped: arrow::array::UInt64Array =
+                    values.as_primitive::<Int64Type>().unary(|v| v as u64);
+                Arc::new(wrapped) as ArrayRef
+            } else {
+                cast(array, &DataType::UInt64)?
+            };
+            let bits = wide.as_primitive::<UInt64Type>();
+            return Ok(match target {
+                DataType::Int8 => {
+                    Arc::new(bits.unary::<_, arrow::datatypes::Int8Type>(|v| v as i8))
+                }
+                DataType::Int16 => {
+                    Arc::new(bits.unary::<_, arrow::datatypes::Int16Type>(|v| v as i16))
+                }
+                DataType::Int32 => {
+                    Arc::new(bits.unary::<_, arrow::datatypes::Int32Type>(|v| v as i32))
+                }
+                DataType::Int64 => Arc::new(bits.unary::<_, Int64Type>(|v| v as i64)),
+                DataType::UInt8 => {
+                    Arc::new(bits.unary::<_, arrow::datatypes::UInt8Type>(|v| v as u8))
+                }
+                DataType::UInt16 => {
+                    Arc::new(bits.unary::<_, arrow::datatypes::UInt16Type>(|v| v as u16))
+                }
+                DataType::UInt32 => {
+                    Arc::new(bits.unary::<_, arrow::datatypes::UInt32Type>(|v| v as u32))
+                }
+                _ => wide,
+            });
+        }
+        let safe = self.on_failure != OnFailure::Error;
+        let options = CastOptions {
+            safe,
+            ..Default::default()
+        };
+        let converted = cast_with_options(array, target, &options)?;
+        if self.on_failure != OnFailure::Zero {
+            return Ok(converted);
+        }
+        // Values that did not convert (NULL now, not before) become zero.
+        let failed = arrow::compute::and_not(&is_null(&converted)?, &is_null(array)?)?;
+        let zero = cast(&ScalarValue::Int8(Some(0)).to_array()?, target)?;
+        Ok(zip(&failed, &arrow::array::Scalar::new(zero), &converted)?)
+    }
+}
+
+impl ScalarUDFImpl for ToNumber {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(self.target.clone())
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        if self.on_failure == OnFailure::Null {
+            return Ok(Arc::new(Field::new(self.name(), self.target.clone(), true)));
+        }
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        map_value(&args.args[0], args.number_rows, |array| self.convert(array))
+    }
+}
+
+/// `toString(x)`: the value as ClickHouse prints it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ToString {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for ToString {
+    fn name(&self) -> &str {
+        "tostring"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        map_value(&args.args[0], args.number_rows, |array| {
+            if array.data_type() == &DataType::Null {
+                return Ok(new_null_array(&DataType::Utf8, array.len()));
+            }
+            Ok(Arc::new(crate::format::texts(array)?))
+        })
+    }
+}
