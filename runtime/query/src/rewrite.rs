@@ -2,7 +2,9 @@
 //! it is planned:
 //! - the -If combinator: `sumIf(x, cond)` becomes `sum(x) FILTER (WHERE cond)`, for the
 //!   aggregates that take it (`countIf(cond)` becomes `count() FILTER (WHERE cond)`);
-//! - `countDistinct(x)` becomes `count(DISTINCT x)`;
+//! - `countDistinct(x)` becomes `count(DISTINCT x)`, `groupUniqArray(x)`
+//!   `array_agg(DISTINCT x)`, `argMax(a, b)` `first_value(a ORDER BY b DESC)`, and functions
+//!   DataFusion has under another name are renamed (`startsWith`: `starts_with`);
 //! - counts (`count`, `uniq`, `uniqExact`) are UInt64, as in ClickHouse: `toUInt64(count())`;
 //! - a selected expression without an alias is named as ClickHouse names it (`count()`,
 //!   `plus(a, 1)`), which is the key clients read in JSON answers.
@@ -11,9 +13,30 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, SelectItem,
-    SetExpr, UnaryOperator, Value, visit_expressions_mut,
+    FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
+    ObjectNamePart, OrderByExpr, OrderByOptions, Query, SelectItem, SetExpr, UnaryOperator, Value,
+    visit_expressions_mut,
 };
+
+/// ClickHouse functions (lower-case) that DataFusion has under another name, with the same
+/// meaning.
+const RENAMED: &[(&str, &str)] = &[
+    ("startswith", "starts_with"),
+    ("endswith", "ends_with"),
+    ("match", "regexp_like"),
+    ("arraysort", "array_sort"),
+    ("has", "array_has"),
+    ("replaceall", "replace"),
+    ("position", "strpos"),
+    ("lowerutf8", "lower"),
+    ("upperutf8", "upper"),
+    ("trimboth", "btrim"),
+    ("trimleft", "ltrim"),
+    ("trimright", "rtrim"),
+    ("grouparray", "array_agg"),
+    ("any", "first_value"),
+    ("anylast", "last_value"),
+];
 
 /// Aggregates (lower-case) whose -If form is rewritten.
 const TAKE_IF: &[&str] = &[
@@ -213,6 +236,40 @@ fn rewrite_function(function: &mut Function) {
         function.filter = Some(Box::new(condition));
         let base = name[..base.len()].to_string();
         rename(function, &base);
+    }
+    let lower = plain_name(function).map(str::to_ascii_lowercase);
+    if let Some((_, renamed)) = RENAMED
+        .iter()
+        .find(|(name, _)| lower.as_deref() == Some(name))
+    {
+        rename(function, renamed);
+    }
+    if lower.as_deref() == Some("groupuniqarray")
+        && let FunctionArguments::List(list) = &mut function.args
+    {
+        list.duplicate_treatment = Some(DuplicateTreatment::Distinct);
+        rename(function, "array_agg");
+    }
+    // argMax(a, b): the `a` of the row with the greatest `b`.
+    if let Some(descending) = match lower.as_deref() {
+        Some("argmax") => Some(true),
+        Some("argmin") => Some(false),
+        _ => None,
+    } && let FunctionArguments::List(list) = &mut function.args
+        && list.args.len() == 2
+        && list.clauses.is_empty()
+        && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(by))) = list.args.pop()
+    {
+        list.clauses
+            .push(FunctionArgumentClause::OrderBy(vec![OrderByExpr {
+                expr: by,
+                options: OrderByOptions {
+                    asc: Some(!descending),
+                    nulls_first: Some(false),
+                },
+                with_fill: None,
+            }]));
+        rename(function, "first_value");
     }
     if plain_name(function).is_some_and(|n| n.eq_ignore_ascii_case("countDistinct"))
         && let FunctionArguments::List(list) = &mut function.args

@@ -241,6 +241,6 @@ SELECT name FROM users WHERE name LIKE 'Chlo%' ORDER BY name LIMIT 5;
 
 SELECT countIf(position(name, 'é') > 0) AS accents FROM users;
 
-SELECT countSubstrings('aaaa', 'aa') AS n, countSubstrings(url, '/') AS slashes FROM events WHERE session_id = 's0001' ORDER BY slashes LIMIT 1;
+SELECT countSubstrings('aaaa', 'aa') AS n, countSubstrings(url, '/') AS slashes FROM events WHERE session_id = 's0001' ORDER BY slashes, n LIMIT 1;
 
 SELECT arrayStringConcat(arraySort(groupUniqArray(substring(name, 1, 1))), '') AS initials FROM users;

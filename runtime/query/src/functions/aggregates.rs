@@ -1,15 +1,244 @@
 //! Aggregate functions.
+//!
+//! `sum`, `min`, `max`, `avg`, `median`, `first_value` and `last_value` are DataFusion's, given
+//! ClickHouse's result types: nullable only when the argument is, and, over no rows, the
+//! type's default (`0`, `''`) or `nan` (`avg`, `median`) where DataFusion answers NULL.
 
-use arrow::datatypes::{DataType, FieldRef};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BooleanArray};
+use arrow::compute::is_null;
+use arrow::compute::kernels::zip::zip;
+use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, ScalarValue};
+use datafusion::functions_aggregate::average::avg_udaf;
 use datafusion::functions_aggregate::count::Count;
+use datafusion::functions_aggregate::first_last::{first_value_udaf, last_value_udaf};
+use datafusion::functions_aggregate::median::median_udaf;
+use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
+use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::AggregateOrderSensitivity;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, ReversedUDAF,
+    Signature, Volatility,
 };
 
 pub fn functions() -> Vec<AggregateUDF> {
-    vec![AggregateUDF::new_from_impl(Uniq::new())]
+    vec![
+        AggregateUDF::new_from_impl(Uniq::new()),
+        ClickHouseAggregate::wrap(sum_udaf(), Empty::Default),
+        ClickHouseAggregate::wrap(min_udaf(), Empty::Default),
+        ClickHouseAggregate::wrap(max_udaf(), Empty::Default),
+        ClickHouseAggregate::wrap(avg_udaf(), Empty::NaN),
+        ClickHouseAggregate::wrap(median_udaf(), Empty::NaN),
+        // `any`, `anyLast`, `argMin` and `argMax` are rewritten to these (`rewrite.rs`).
+        ClickHouseAggregate::wrap(first_value_udaf(), Empty::Default),
+        ClickHouseAggregate::wrap(last_value_udaf(), Empty::Default),
+    ]
+}
+
+/// What a ClickHouse aggregate of a non-nullable argument answers over no rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Empty {
+    /// The type's default value.
+    Default,
+    /// Not a number (`avg`).
+    NaN,
+}
+
+/// A DataFusion aggregate with ClickHouse's nullability and empty results.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ClickHouseAggregate {
+    inner: Arc<AggregateUDF>,
+    empty: Empty,
+}
+
+impl ClickHouseAggregate {
+    fn wrap(inner: Arc<AggregateUDF>, empty: Empty) -> AggregateUDF {
+        AggregateUDF::new_from_impl(ClickHouseAggregate { inner, empty })
+    }
+
+    /// The value replacing NULL results, when the result is not nullable.
+    fn replacement(&self, field: &Field) -> Result<Option<ScalarValue>> {
+        if field.is_nullable() {
+            return Ok(None);
+        }
+        Ok(Some(match self.empty {
+            Empty::NaN => ScalarValue::Float64(Some(f64::NAN)).cast_to(field.data_type())?,
+            Empty::Default => ScalarValue::new_default(field.data_type())?,
+        }))
+    }
+}
+
+impl AggregateUDFImpl for ClickHouseAggregate {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn aliases(&self) -> &[String] {
+        self.inner.aliases()
+    }
+
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.inner.coerce_types(arg_types)
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.inner.return_type(arg_types)
+    }
+
+    fn return_field(&self, arg_fields: &[FieldRef]) -> Result<FieldRef> {
+        let nullable = arg_fields.iter().any(|f| f.is_nullable());
+        let field = self.inner.return_field(arg_fields)?;
+        Ok(Arc::new(field.as_ref().clone().with_nullable(nullable)))
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        let replacement = self.replacement(args.return_field.as_ref())?;
+        let inner = self.inner.accumulator(args)?;
+        Ok(match replacement {
+            Some(replacement) => Box::new(NonNull { inner, replacement }),
+            None => inner,
+        })
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        self.inner.state_fields(args)
+    }
+
+    fn groups_accumulator_supported(&self, args: AccumulatorArgs) -> bool {
+        self.inner.groups_accumulator_supported(args)
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        let replacement = self.replacement(args.return_field.as_ref())?;
+        let inner = self.inner.create_groups_accumulator(args)?;
+        Ok(match replacement {
+            Some(replacement) => Box::new(NonNull { inner, replacement }),
+            None => inner,
+        })
+    }
+
+    fn create_sliding_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        self.inner.create_sliding_accumulator(args)
+    }
+
+    fn with_beneficial_ordering(
+        self: Arc<Self>,
+        beneficial_ordering: bool,
+    ) -> Result<Option<Arc<dyn AggregateUDFImpl>>> {
+        let inner = self.inner.as_ref().clone();
+        Ok(inner
+            .with_beneficial_ordering(beneficial_ordering)?
+            .map(|updated| {
+                Arc::new(ClickHouseAggregate {
+                    inner: Arc::new(updated),
+                    empty: self.empty,
+                }) as Arc<dyn AggregateUDFImpl>
+            }))
+    }
+
+    fn order_sensitivity(&self) -> AggregateOrderSensitivity {
+        self.inner.inner().order_sensitivity()
+    }
+
+    fn reverse_expr(&self) -> ReversedUDAF {
+        self.inner.reverse_udf()
+    }
+
+    fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
+        self.inner.default_value(data_type)
+    }
+}
+
+/// An accumulator whose NULL results become a replacement value.
+#[derive(Debug)]
+struct NonNull<A: ?Sized> {
+    inner: Box<A>,
+    replacement: ScalarValue,
+}
+
+impl Accumulator for NonNull<dyn Accumulator> {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        self.inner.update_batch(values)
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let value = self.inner.evaluate()?;
+        Ok(if value.is_null() {
+            self.replacement.clone()
+        } else {
+            value
+        })
+    }
+
+    fn size(&self) -> usize {
+        self.inner.size()
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        self.inner.state()
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        self.inner.merge_batch(states)
+    }
+}
+
+impl GroupsAccumulator for NonNull<dyn GroupsAccumulator> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.inner
+            .update_batch(values, group_indices, opt_filter, total_num_groups)
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let values = self.inner.evaluate(emit_to)?;
+        if values.null_count() == 0 {
+            return Ok(values);
+        }
+        let replacement = arrow::array::Scalar::new(self.replacement.to_array()?);
+        Ok(zip(&is_null(&values)?, &replacement, &values)?)
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        self.inner.state(emit_to)
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.inner
+            .merge_batch(values, group_indices, total_num_groups)
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        self.inner.convert_to_state(values, opt_filter)
+    }
+
+    fn size(&self) -> usize {
+        self.inner.size()
+    }
 }
 
 /// `uniq(x)`: the number of distinct values. ClickHouse's is an adaptive estimate that is

@@ -21,14 +21,39 @@ use super::nullable_if_an_argument_is;
 pub fn functions() -> Vec<ScalarUDF> {
     let dates = [
         DateFunction::new("todate", DateKind::ToDate),
+        DateFunction::new("todatetime", DateKind::ToDateTime),
+        DateFunction::new("tostartofminute", DateKind::StartOf(60)),
+        DateFunction::new("tostartoffiveminutes", DateKind::StartOf(300)),
+        DateFunction::new("tostartoffifteenminutes", DateKind::StartOf(900)),
         DateFunction::new("tostartofhour", DateKind::StartOfHour),
         DateFunction::new("tostartofday", DateKind::StartOfDay),
         DateFunction::new("now", DateKind::Now),
         DateFunction::new("today", DateKind::Today),
     ];
+    let parts = [
+        ("toyear", Part::Year, DataType::UInt16),
+        ("toquarter", Part::Quarter, DataType::UInt8),
+        ("tomonth", Part::Month, DataType::UInt8),
+        ("todayofmonth", Part::Day, DataType::UInt8),
+        ("todayofweek", Part::DayOfWeek, DataType::UInt8),
+        ("todayofyear", Part::DayOfYear, DataType::UInt16),
+        ("tohour", Part::Hour, DataType::UInt8),
+        ("tominute", Part::Minute, DataType::UInt8),
+        ("tosecond", Part::Second, DataType::UInt8),
+        ("toyyyymm", Part::YearMonth, DataType::UInt32),
+        ("toyyyymmdd", Part::YearMonthDay, DataType::UInt32),
+    ];
     dates
         .into_iter()
         .map(ScalarUDF::new_from_impl)
+        .chain(parts.into_iter().map(|(name, part, result)| {
+            ScalarUDF::new_from_impl(DatePartFunction {
+                name,
+                part,
+                result,
+                signature: Signature::any(1, Volatility::Immutable),
+            })
+        }))
         .chain(
             IntervalUnit::ALL
                 .into_iter()
@@ -40,6 +65,9 @@ pub fn functions() -> Vec<ScalarUDF> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum DateKind {
     ToDate,
+    ToDateTime,
+    /// Rounded down to a multiple of this many seconds.
+    StartOf(i64),
     StartOfHour,
     StartOfDay,
     Now,
@@ -108,7 +136,10 @@ impl ScalarUDFImpl for DateFunction {
                 TimeUnit::Second,
                 Some(colibri_types::DEFAULT_TIME_ZONE.into()),
             ),
-            DateKind::StartOfHour | DateKind::StartOfDay => {
+            DateKind::ToDateTime
+            | DateKind::StartOf(_)
+            | DateKind::StartOfHour
+            | DateKind::StartOfDay => {
                 DataType::Timestamp(TimeUnit::Second, Some(time_zone_of(&args[0])))
             }
         })
@@ -152,6 +183,10 @@ impl ScalarUDFImpl for DateFunction {
                 }
                 _ => cast(&array, &DataType::Date32)?,
             },
+            DateKind::ToDateTime => {
+                Arc::new(to_seconds(&array)?.with_timezone(time_zone_of(array.data_type())))
+            }
+            DateKind::StartOf(step) => floor_seconds(&array, step)?,
             DateKind::StartOfHour => floor_seconds(&array, 3_600)?,
             DateKind::StartOfDay => floor_seconds(&array, 86_400)?,
             DateKind::Now | DateKind::Today => unreachable!("handled above"),
@@ -270,6 +305,100 @@ impl ScalarUDFImpl for ToInterval {
                     numbers.as_primitive::<Int64Type>().unary(|n| unit.of(n));
                 Ok(ColumnarValue::Array(Arc::new(intervals)))
             }
+        }
+    }
+}
+
+/// A part of a date or time, in the value's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Part {
+    Year,
+    Quarter,
+    Month,
+    Day,
+    DayOfWeek,
+    DayOfYear,
+    Hour,
+    Minute,
+    Second,
+    YearMonth,
+    YearMonthDay,
+}
+
+/// `toYear(d)`, `toHour(t)`, `toYYYYMM(d)`...: a part of a date or time as a number.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DatePartFunction {
+    name: &'static str,
+    part: Part,
+    result: DataType,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for DatePartFunction {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(self.result.clone())
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use arrow::compute::kernels::temporal::{DatePart, date_part};
+        let Some(arg) = args.args.first() else {
+            return exec_err!("{} expects one argument", self.name);
+        };
+        let is_scalar = matches!(arg, ColumnarValue::Scalar(_));
+        let array = arg.to_array(args.number_rows)?;
+        let array = match array.data_type() {
+            DataType::Date32 | DataType::Timestamp(..) => array,
+            _ => Arc::new(to_seconds(&array)?.with_timezone(time_zone_of(array.data_type()))),
+        };
+        let part = |part: DatePart| -> Result<ArrayRef> { Ok(date_part(&array, part)?) };
+        let ints = |array: &ArrayRef| array.as_primitive::<arrow::datatypes::Int32Type>().clone();
+        let values: ArrayRef = match self.part {
+            Part::Year => part(DatePart::Year)?,
+            Part::Quarter => part(DatePart::Quarter)?,
+            Part::Month => part(DatePart::Month)?,
+            Part::Day => part(DatePart::Day)?,
+            Part::DayOfWeek => {
+                let monday0 = part(DatePart::DayOfWeekMonday0)?;
+                Arc::new(ints(&monday0).unary::<_, arrow::datatypes::Int32Type>(|d| d + 1))
+            }
+            Part::DayOfYear => part(DatePart::DayOfYear)?,
+            Part::Hour => part(DatePart::Hour)?,
+            Part::Minute => part(DatePart::Minute)?,
+            Part::Second => part(DatePart::Second)?,
+            Part::YearMonth | Part::YearMonthDay => {
+                let years = ints(&part(DatePart::Year)?);
+                let months = ints(&part(DatePart::Month)?);
+                let year_month: arrow::array::Int32Array =
+                    arrow::compute::binary(&years, &months, |y, m| y * 100 + m)?;
+                if self.part == Part::YearMonth {
+                    Arc::new(year_month)
+                } else {
+                    let days = ints(&part(DatePart::Day)?);
+                    let full: arrow::array::Int32Array =
+                        arrow::compute::binary(&year_month, &days, |ym, d| ym * 100 + d)?;
+                    Arc::new(full)
+                }
+            }
+        };
+        let result = cast(&values, &self.result)?;
+        if is_scalar && result.len() == 1 {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &result, 0,
+            )?))
+        } else {
+            Ok(ColumnarValue::Array(result))
         }
     }
 }
