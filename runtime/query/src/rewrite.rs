@@ -2,6 +2,7 @@
 //! it is planned:
 //! - the -If combinator: `sumIf(x, cond)` becomes `sum(x) FILTER (WHERE cond)`, for the
 //!   aggregates that take it (`countIf(cond)` becomes `count() FILTER (WHERE cond)`);
+//! - `if` and `multiIf` become `CASE`;
 //! - `countDistinct(x)` becomes `count(DISTINCT x)`, `groupUniqArray(x)`
 //!   `array_agg(DISTINCT x)`, `argMax(a, b)` `first_value(a ORDER BY b DESC)`, and functions
 //!   DataFusion has under another name are renamed (`startsWith`: `starts_with`);
@@ -11,8 +12,10 @@
 
 use std::ops::ControlFlow;
 
+use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
+
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr,
+    BinaryOperator, CaseWhen, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr,
     FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
     ObjectNamePart, OrderByExpr, OrderByOptions, Query, SelectItem, SetExpr, UnaryOperator, Value,
     visit_expressions_mut,
@@ -64,6 +67,9 @@ const TAKE_IF: &[&str] = &[
 pub fn rewrite(query: &mut Query) {
     name_selected_expressions(query);
     let _ = visit_expressions_mut(query, |expr| {
+        if let Some(case) = conditional_as_case(expr) {
+            *expr = case;
+        }
         if let Expr::Function(function) = expr {
             rewrite_function(function);
             if counts(function) {
@@ -73,6 +79,45 @@ pub fn rewrite(query: &mut Query) {
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// `if(c, a, b)` and `multiIf(c1, a1, c2, a2, ..., z)` as `CASE WHEN c1 THEN a1 ... ELSE z END`.
+fn conditional_as_case(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    let name = plain_name(function)?.to_ascii_lowercase();
+    if name != "if" && name != "multiif" {
+        return None;
+    }
+    let FunctionArguments::List(list) = &function.args else {
+        return None;
+    };
+    let args = list
+        .args
+        .iter()
+        .map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    if args.len() < 3 || args.len() % 2 == 0 || (name == "if" && args.len() != 3) {
+        return None;
+    }
+    let (pairs, otherwise) = args.split_at(args.len() - 1);
+    Some(Expr::Case {
+        case_token: AttachedToken::empty(),
+        end_token: AttachedToken::empty(),
+        operand: None,
+        conditions: pairs
+            .chunks(2)
+            .map(|pair| CaseWhen {
+                condition: pair[0].clone(),
+                result: pair[1].clone(),
+            })
+            .collect(),
+        else_result: Some(Box::new(otherwise[0].clone())),
+    })
 }
 
 /// Aggregates whose result is a UInt64 count in ClickHouse (and an Int64 in DataFusion).

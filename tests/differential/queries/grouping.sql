@@ -30,7 +30,7 @@ SELECT session_id, count() AS hits FROM events GROUP BY session_id HAVING count(
 
 SELECT country, round(sum(revenue), 2) AS total FROM events GROUP BY country HAVING total > 6000 ORDER BY country;
 
-SELECT path, uniq(user_id) AS users FROM events GROUP BY path HAVING users > 200 AND path != '/' ORDER BY path;
+SELECT path, uniq(user_id) AS users FROM events GROUP BY path HAVING users > 150 AND path != '/' ORDER BY path;
 
 SELECT device, count() AS hits FROM events GROUP BY device HAVING countIf(action = 'purchase') > 60 ORDER BY device;
 
@@ -63,9 +63,11 @@ SELECT referrer, count() AS hits FROM events GROUP BY referrer ORDER BY referrer
 
 SELECT referrer, count() AS hits FROM events GROUP BY referrer ORDER BY referrer NULLS FIRST;
 
-SELECT x FROM (SELECT arrayJoin([1, 0 / 0, NULL, -1, 1 / 0]) AS x) ORDER BY x;
+SELECT toString(x) AS s FROM (SELECT arrayJoin([1, 0 / 0, NULL, -1, 1 / 0]) AS x) ORDER BY x;
 
-SELECT x FROM (SELECT arrayJoin([1, 0 / 0, NULL, -1, 1 / 0]) AS x) ORDER BY x DESC;
+SELECT toString(x) AS s FROM (SELECT arrayJoin([1, 0 / 0, NULL, -1, 1 / 0]) AS x) ORDER BY x DESC;
+
+SELECT toString(x) AS s FROM (SELECT arrayJoin([1, 0 / 0, NULL, -1, 1 / 0]) AS x) ORDER BY x NULLS FIRST;
 
 SELECT x FROM (SELECT arrayJoin(['b', 'a', 'B', 'A', '', 'ab']) AS x) ORDER BY x;
 
@@ -109,11 +111,11 @@ SELECT device, count() AS hits FROM events GROUP BY device WITH TOTALS ORDER BY 
 SELECT action, round(sum(revenue), 2) AS revenue FROM events GROUP BY action WITH TOTALS ORDER BY action;
 
 -- ROLLUP / CUBE / GROUPING SETS
-SELECT device, is_bot, count() AS hits FROM events GROUP BY ROLLUP(device, is_bot) ORDER BY device, is_bot;
+SELECT device, is_bot, count() AS hits FROM events GROUP BY ROLLUP(device, is_bot) ORDER BY device, is_bot, hits;
 
-SELECT device, is_bot, count() AS hits FROM events GROUP BY device, is_bot WITH ROLLUP ORDER BY device, is_bot;
+SELECT device, is_bot, count() AS hits FROM events GROUP BY device, is_bot WITH ROLLUP ORDER BY device, is_bot, hits;
 
-SELECT device, is_bot, count() AS hits FROM events GROUP BY CUBE(device, is_bot) ORDER BY device, is_bot;
+SELECT device, is_bot, count() AS hits FROM events GROUP BY CUBE(device, is_bot) ORDER BY device, is_bot, hits;
 
 SELECT device, browser, count() AS hits FROM events GROUP BY GROUPING SETS ((device), (browser)) ORDER BY device, browser;
 

@@ -5,6 +5,7 @@
 mod aggregates;
 mod conversions;
 mod dates;
+mod json;
 mod strings;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ pub fn register_all(state: &mut SessionState) {
         .into_iter()
         .chain(strings::functions())
         .chain(conversions::functions())
+        .chain(json::functions())
         .collect();
     for function in scalars {
         state
