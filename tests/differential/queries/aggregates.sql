@@ -125,7 +125,7 @@ SELECT count(DISTINCT user_id) AS users FROM events;
 
 SELECT count(DISTINCT path) AS paths, count(DISTINCT country) AS countries FROM events;
 
--- quantiles and median
+-- quantiles and median (the quantiles(...)(delta) query deliberately prints an unrounded interpolated float)
 SELECT quantile(0.5)(duration) AS p50 FROM events;
 
 SELECT quantile(0.9)(duration) AS p90 FROM events;
@@ -148,7 +148,7 @@ SELECT quantileExact(0.5)(duration) AS p50 FROM events;
 
 SELECT quantileExact(0.9)(delta) AS p90 FROM events;
 
-SELECT device, quantile(0.5)(duration) AS p50, quantile(0.99)(duration) AS p99 FROM events GROUP BY device ORDER BY device;
+SELECT device, round(quantile(0.5)(duration), 2) AS p50, round(quantile(0.99)(duration), 2) AS p99 FROM events GROUP BY device ORDER BY device;
 
 SELECT action, round(median(duration), 1) AS med FROM events GROUP BY action ORDER BY action;
 

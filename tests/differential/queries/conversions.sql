@@ -91,7 +91,7 @@ SELECT price + 1 AS plus_one FROM events ORDER BY price LIMIT 3;
 
 SELECT price / 3 AS third FROM events ORDER BY price DESC LIMIT 3;
 
-SELECT sum(price) AS total, avg(price) AS average FROM events WHERE action = 'signup';
+SELECT sum(price) AS total, round(avg(price), 4) AS average FROM events WHERE action = 'signup';
 
 SELECT toDecimal64OrZero('abc', 2) AS z, toDecimal64OrNull('1.234', 2) AS n;
 

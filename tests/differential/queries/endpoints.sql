@@ -45,7 +45,7 @@ SELECT coalesce(domain(referrer), 'direct') AS source, uniq(session_id) AS sessi
 SELECT if(extractURLParameter(url, 'utm_source') != '', extractURLParameter(url, 'utm_source'), 'none') AS utm_source, count() AS hits, uniq(user_id) AS users FROM events GROUP BY utm_source ORDER BY hits DESC, utm_source;
 
 -- Quantiles of duration
-SELECT quantiles(0.5, 0.9, 0.99)(duration) AS pcts FROM events;
+SELECT arrayMap(x -> round(x, 2), quantiles(0.5, 0.9, 0.99)(duration)) AS pcts FROM events;
 
 SELECT device, round(quantile(0.5)(duration) / 1000, 2) AS p50_s, round(quantile(0.95)(duration) / 1000, 2) AS p95_s FROM events GROUP BY device ORDER BY device;
 

@@ -46,6 +46,25 @@ pub fn functions() -> Vec<ScalarUDF> {
     dates
         .into_iter()
         .map(ScalarUDF::new_from_impl)
+        .chain(std::iter::once(ScalarUDF::new_from_impl(DateDiff {
+            signature: Signature::any(3, Volatility::Immutable),
+        })))
+        .chain(
+            [
+                "tostartofmonth",
+                "tostartofquarter",
+                "tostartofyear",
+                "tomonday",
+                "tostartofweek",
+            ]
+            .into_iter()
+            .map(|name| {
+                ScalarUDF::new_from_impl(StartOfPeriod {
+                    name,
+                    signature: Signature::any(1, Volatility::Immutable),
+                })
+            }),
+        )
         .chain(parts.into_iter().map(|(name, part, result)| {
             ScalarUDF::new_from_impl(DatePartFunction {
                 name,
@@ -394,6 +413,174 @@ impl ScalarUDFImpl for DatePartFunction {
         };
         let result = cast(&values, &self.result)?;
         if is_scalar && result.len() == 1 {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &result, 0,
+            )?))
+        } else {
+            Ok(ColumnarValue::Array(result))
+        }
+    }
+}
+
+/// The local date and time of each value of a date or time array, in its time zone.
+fn local_times(array: &ArrayRef) -> Result<Vec<Option<chrono::NaiveDateTime>>> {
+    if array.data_type() == &DataType::Date32 {
+        let days = array.as_primitive::<arrow::datatypes::Date32Type>();
+        return Ok(days
+            .iter()
+            .map(|d| {
+                d.and_then(|d| {
+                    chrono::DateTime::from_timestamp(i64::from(d) * 86_400, 0)
+                        .map(|t| t.naive_utc())
+                })
+            })
+            .collect());
+    }
+    let tz: chrono_tz::Tz = time_zone_of(array.data_type())
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    let seconds = to_seconds(array)?;
+    Ok(seconds
+        .iter()
+        .map(|s| {
+            s.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                .map(|t| t.with_timezone(&tz).naive_local())
+        })
+        .collect())
+}
+
+/// `dateDiff('unit', start, end)`: how many unit boundaries lie between two dates or times
+/// (`dateDiff('month', '2024-01-31', '2024-02-01')` is 1), in the values' time zone.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DateDiff {
+    signature: Signature,
+}
+
+/// The number of a unit since a fixed origin, so differences count crossed boundaries.
+fn unit_number(unit: &str, t: chrono::NaiveDateTime) -> Option<i64> {
+    use chrono::{Datelike, Timelike};
+    let days = t.date().num_days_from_ce() as i64;
+    let seconds = days * 86_400 + t.num_seconds_from_midnight() as i64;
+    Some(match unit {
+        "second" | "seconds" | "ss" | "s" => seconds,
+        "minute" | "minutes" | "mi" | "n" => seconds.div_euclid(60),
+        "hour" | "hours" | "hh" | "h" => seconds.div_euclid(3_600),
+        "day" | "days" | "dd" | "d" => days,
+        // Weeks start on Monday; day 1 of the common era was a Monday.
+        "week" | "weeks" | "wk" | "ww" => (days - 1).div_euclid(7),
+        "month" | "months" | "mm" | "m" => t.year() as i64 * 12 + t.month0() as i64,
+        "quarter" | "quarters" | "qq" | "q" => t.year() as i64 * 4 + t.month0() as i64 / 3,
+        "year" | "years" | "yyyy" | "yy" => t.year() as i64,
+        _ => return None,
+    })
+}
+
+impl ScalarUDFImpl for DateDiff {
+    fn name(&self) -> &str {
+        "datediff"
+    }
+
+    fn aliases(&self) -> &[String] {
+        static ALIASES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        ALIASES.get_or_init(|| vec!["date_diff".to_string(), "timestampdiff".to_string()])
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [unit, start, end] = args.args.as_slice() else {
+            return exec_err!("dateDiff expects a unit, a start and an end");
+        };
+        let ColumnarValue::Scalar(unit) = unit else {
+            return exec_err!("dateDiff: the unit must be a literal");
+        };
+        let unit = match unit.cast_to(&DataType::Utf8)? {
+            ScalarValue::Utf8(Some(unit)) => unit.to_ascii_lowercase(),
+            _ => return exec_err!("dateDiff: the unit must be a string"),
+        };
+        if unit_number(&unit, chrono::NaiveDateTime::default()).is_none() {
+            return exec_err!("dateDiff: unknown unit '{unit}'");
+        }
+        let is_scalar = matches!(
+            (start, end),
+            (ColumnarValue::Scalar(_), ColumnarValue::Scalar(_))
+        );
+        let starts = local_times(&start.to_array(args.number_rows)?)?;
+        let ends = local_times(&end.to_array(args.number_rows)?)?;
+        let differences: arrow::array::Int64Array = starts
+            .iter()
+            .zip(&ends)
+            .map(|(s, e)| Some(unit_number(&unit, (*e)?)? - unit_number(&unit, (*s)?)?))
+            .collect();
+        let result: ArrayRef = Arc::new(differences);
+        if is_scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &result, 0,
+            )?))
+        } else {
+            Ok(ColumnarValue::Array(result))
+        }
+    }
+}
+
+/// `toStartOfMonth(d)` and its siblings: the first day of the period holding a date or time,
+/// as a Date.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct StartOfPeriod {
+    name: &'static str,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for StartOfPeriod {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Date32)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use chrono::Datelike;
+        let is_scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
+        let times = local_times(&args.args[0].to_array(args.number_rows)?)?;
+        let start = |date: chrono::NaiveDate| -> Option<chrono::NaiveDate> {
+            match self.name {
+                "tostartofmonth" => date.with_day(1),
+                "tostartofquarter" => date.with_day(1)?.with_month(date.month0() / 3 * 3 + 1),
+                "tostartofyear" => date.with_day(1)?.with_month(1),
+                "tomonday" => {
+                    Some(date - chrono::Days::new(date.weekday().num_days_from_monday() as u64))
+                }
+                // Mode 0: weeks start on Sunday.
+                _ => Some(date - chrono::Days::new(date.weekday().num_days_from_sunday() as u64)),
+            }
+        };
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+        let days: Date32Array = times
+            .iter()
+            .map(|t| Some((start((*t)?.date())? - epoch).num_days() as i32))
+            .collect();
+        let result: ArrayRef = Arc::new(days);
+        if is_scalar {
             Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
                 &result, 0,
             )?))
