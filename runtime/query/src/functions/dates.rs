@@ -16,7 +16,7 @@ use datafusion::logical_expr::{
     Signature, TypeSignatureClass, Volatility,
 };
 
-use super::nullable_if_an_argument_is;
+use super::{columnar, nullable_if_an_argument_is};
 
 pub fn functions() -> Vec<ScalarUDF> {
     let dates = [
@@ -210,13 +210,7 @@ impl ScalarUDFImpl for DateFunction {
             DateKind::StartOfDay => floor_seconds(&array, 86_400)?,
             DateKind::Now | DateKind::Today => unreachable!("handled above"),
         };
-        if is_scalar && result.len() == 1 {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(result))
-        }
+        columnar(result, is_scalar)
     }
 }
 
@@ -412,13 +406,7 @@ impl ScalarUDFImpl for DatePartFunction {
             }
         };
         let result = cast(&values, &self.result)?;
-        if is_scalar && result.len() == 1 {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(result))
-        }
+        columnar(result, is_scalar)
     }
 }
 
@@ -523,13 +511,7 @@ impl ScalarUDFImpl for DateDiff {
             .map(|(s, e)| Some(unit_number(&unit, (*e)?)? - unit_number(&unit, (*s)?)?))
             .collect();
         let result: ArrayRef = Arc::new(differences);
-        if is_scalar {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(result))
-        }
+        columnar(result, is_scalar)
     }
 }
 
@@ -580,12 +562,6 @@ impl ScalarUDFImpl for StartOfPeriod {
             .map(|t| Some((start((*t)?.date())? - epoch).num_days() as i32))
             .collect();
         let result: ArrayRef = Arc::new(days);
-        if is_scalar {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(result))
-        }
+        columnar(result, is_scalar)
     }
 }

@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
 };
 use serde_json::Value;
 
-use super::nullable_if_an_argument_is;
+use super::{columnar, nullable_if_an_argument_is};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Extract {
@@ -278,12 +278,6 @@ impl ScalarUDFImpl for JsonFunction {
         let is_scalar = matches!(document, ColumnarValue::Scalar(_));
         let documents = document.to_array(args.number_rows)?;
         let result = self.extract(&documents, &path)?;
-        if is_scalar {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(result))
-        }
+        columnar(result, is_scalar)
     }
 }

@@ -51,3 +51,18 @@ pub(crate) fn nullable_if_an_argument_is(
         nullable,
     )))
 }
+
+/// A function's result: a scalar when its arguments were scalars, else the array.
+pub(crate) fn columnar(
+    result: arrow::array::ArrayRef,
+    is_scalar: bool,
+) -> Result<datafusion::logical_expr::ColumnarValue> {
+    use datafusion::logical_expr::ColumnarValue;
+    if is_scalar && result.len() == 1 {
+        Ok(ColumnarValue::Scalar(
+            datafusion::common::ScalarValue::try_from_array(&result, 0)?,
+        ))
+    } else {
+        Ok(ColumnarValue::Array(result))
+    }
+}
