@@ -14,12 +14,13 @@ use crate::table::{
 };
 
 /// Files smaller than this are merged.
-const SMALL_FILE_BYTES: u64 = 16 << 20;
+const SMALL_FILE_BYTES: u64 = 4 << 20;
 /// How many small files must follow each other at the end of the insertion order before they
 /// are merged.
 const COMPACT_AT_FILES: usize = 16;
-/// The most bytes of files merged at once (they are read into memory).
-const MAX_COMPACTION_BYTES: u64 = 256 << 20;
+/// The most bytes of files merged at once: they are read into memory, decoded (several times
+/// their size), folded and written again, and a server importing gigabytes stays under 1 GiB.
+const MAX_COMPACTION_BYTES: u64 = 16 << 20;
 
 impl Table {
     /// Merges the newest run of small files when it is long enough.
