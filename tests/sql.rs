@@ -159,8 +159,10 @@ fn first_path_functions_give_clickhouse_answers() {
             {"d": "2024-03-02", "start": "2024-03-02 00:00:00", "s": 40}
         ])
     );
+    // A comparison answers UInt8 1 or 0, as in ClickHouse.
     let clock = server.sql("SELECT today() = toDate(now()) AS same FORMAT JSON");
-    assert_eq!(clock["data"][0]["same"], true);
+    assert_eq!(clock["data"][0]["same"], 1);
+    assert_eq!(clock["meta"][0]["type"], "UInt8");
     // ClickHouse's length: bytes of a string, elements of an array.
     let lengths = server.sql(
         "SELECT length('héllo') AS bytes, length(['a', 'b', 'c']) AS items, length(user) AS u FROM sales LIMIT 1 FORMAT JSON",

@@ -351,7 +351,7 @@ mod tests {
                 "SELECT countIf(a > 1) AS n, sumIf(b, c = 'x') AS s, multiIf(a, 1, 2) AS m FROM t"
             ),
             "SELECT toUInt64(count() FILTER (WHERE a > 1)) AS n, sum(b) FILTER (WHERE c = 'x') AS s, \
-             multiIf(a, 1, 2) AS m FROM t"
+             CASE WHEN a THEN 1 ELSE 2 END AS m FROM t"
         );
         assert_eq!(
             rewritten("SELECT uniqExactIf(u, ok) AS a, countDistinct(u) AS b FROM t"),
