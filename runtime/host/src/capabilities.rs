@@ -780,7 +780,8 @@ impl colibri::platform::jobs::Host for Capabilities {
         let job = self
             .services
             .jobs
-            .submit(spec.kind, spec.datasource, fields, replay);
+            .submit(spec.kind, spec.datasource, fields, replay)
+            .await?;
         Ok(job.to_json().to_string())
     }
 

@@ -3,10 +3,11 @@
 //! again by the host (`Server::run_job`) with the job's path, as the same principal marked
 //! with the job's id, and for an import with the file fetched from the URL as the body. Its
 //! answer completes the job. Jobs on one data source run one at a time (JOB-8, which also
-//! realises DS-M8); jobs are kept for 48 hours (JOB-1). Every change of a job is saved, in
-//! order, as a record of the catalog; at start-up the records are read back and the jobs that
-//! were waiting or working run (again) from the start: an import that was cut off never
-//! committed, and a deletion run twice deletes nothing more.
+//! realises DS-M8); jobs are kept for 48 hours (JOB-1). A job is saved as a record of the
+//! catalog before the caller is told about it, and every later change is saved, in order; at
+//! start-up the records are read back and the jobs that were waiting or working run (again)
+//! from the start: an import that was cut off never committed, and a deletion run twice
+//! deletes nothing more.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -110,6 +111,7 @@ enum Record {
 
 /// The jobs of the workspace and the queue that runs them.
 pub struct Jobs {
+    storage: Arc<Storage>,
     jobs: Mutex<Vec<Job>>,
     queue: UnboundedSender<String>,
     records: UnboundedSender<Record>,
@@ -128,7 +130,7 @@ impl Jobs {
         saved.sort_by_key(|job| job.created_at);
         let (queue, receiver) = tokio::sync::mpsc::unbounded_channel();
         let (records, to_save) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(save_records(storage, to_save));
+        tokio::spawn(save_records(storage.clone(), to_save));
         let mut kept = Vec::new();
         for mut job in saved {
             if now - job.created_at >= RETENTION {
@@ -144,6 +146,7 @@ impl Jobs {
             kept.push(job);
         }
         let jobs = Jobs {
+            storage,
             jobs: Mutex::new(kept),
             queue,
             records,
@@ -157,14 +160,15 @@ impl Jobs {
         let _ = self.records.send(Record::Save(Box::new(job.clone())));
     }
 
-    /// Queues a job, `waiting`; returns it.
-    pub fn submit(
+    /// Queues a job, `waiting`, once its record is saved (a job the caller was told about
+    /// survives a crash); returns it.
+    pub async fn submit(
         &self,
         kind: String,
         datasource: String,
         fields: serde_json::Map<String, serde_json::Value>,
         replay: Replay,
-    ) -> Job {
+    ) -> colibri_storage::Result<Job> {
         let now = Utc::now();
         let job = Job {
             id: uuid::Uuid::new_v4().to_string(),
@@ -178,6 +182,7 @@ impl Jobs {
             error: None,
             replay,
         };
+        self.storage.catalog().put_job(&job.id, &job).await?;
         let mut jobs = self.jobs.lock();
         jobs.retain(|j| {
             let kept = now - j.created_at < RETENTION;
@@ -187,11 +192,10 @@ impl Jobs {
             kept
         });
         jobs.push(job.clone());
-        self.save(&job);
         drop(jobs);
         // The receiver lives as long as the server.
         let _ = self.queue.send(job.id.clone());
-        job
+        Ok(job)
     }
 
     pub fn get(&self, id: &str) -> Option<Job> {
