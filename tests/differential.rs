@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::{Colibri, encode, python_tools};
+use support::{Colibri, chdb_python, encode};
 
 fn suite_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential")
@@ -86,10 +86,6 @@ fn known_differences() -> BTreeMap<String, String> {
         .collect()
 }
 
-fn python() -> PathBuf {
-    python_tools(&["chdb==4.4.0"]).join("python")
-}
-
 /// A table of the suite.
 struct Dataset {
     name: String,
@@ -100,7 +96,7 @@ struct Dataset {
 
 /// The tables of the suite.
 fn datasets() -> Vec<Dataset> {
-    let output = Command::new(python())
+    let output = Command::new(chdb_python())
         .arg(suite_dir().join("dataset.py"))
         .output()
         .unwrap();
@@ -131,7 +127,7 @@ fn datasets() -> Vec<Dataset> {
 
 /// ClickHouse's answers: the FORMAT JSON document, or the error.
 fn clickhouse(queries: &[Query]) -> Vec<Result<Value, String>> {
-    let mut child = Command::new(python())
+    let mut child = Command::new(chdb_python())
         .arg(suite_dir().join("run_chdb.py"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -7,7 +7,7 @@ mod support;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use support::{Colibri, encode, python_tools};
+use support::{Colibri, chdb_python, encode};
 
 /// One engine case: a table, its engine parameters, and the blocks inserted one by one.
 struct Case {
@@ -157,7 +157,7 @@ const CASES: &[Case] = &[
 
 /// Runs statements on chDB, one session, and returns the CSV answer of each.
 fn clickhouse(statements: &[String]) -> Vec<String> {
-    let python = python_tools(&["chdb==4.4.0"]).join("python");
+    let python = chdb_python();
     let script = r#"
 import json, sys
 from chdb import session

@@ -372,6 +372,12 @@ pub fn python_tools(packages: &[&str]) -> PathBuf {
     bin
 }
 
+/// The Python of the virtual environment holding chDB (ClickHouse in-process), the reference
+/// the engines and SQL answers are checked against.
+pub fn chdb_python() -> PathBuf {
+    python_tools(&["chdb==4.4.0"]).join("python")
+}
+
 /// A tiny HTTP server on a loopback port answering `GET <path>` with the file at that path
 /// (404 otherwise), one connection at a time, for as long as the test runs.
 pub fn file_server(files: Vec<(&'static str, Vec<u8>)>) -> String {

@@ -4,6 +4,8 @@
 //! merges, it changes what a read without `FINAL` sees for engines that fold, never what a
 //! `FINAL` read sees.
 
+use std::sync::atomic::Ordering;
+
 use deltalake::kernel::Action;
 use deltalake::protocol::DeltaOperation;
 
@@ -23,10 +25,17 @@ const COMPACT_AT_FILES: usize = 16;
 const MAX_COMPACTION_BYTES: u64 = 16 << 20;
 
 impl Table {
-    /// Merges the newest run of small files when it is long enough.
+    /// Merges the newest run of small files when it is long enough. A table version already
+    /// looked at is not listed again (the committer asks every tick).
     pub(crate) async fn compact(&self) -> Result<()> {
         let _one_commit_at_a_time = self.commit_lock.lock().await;
         let delta = self.state.lock().delta.clone();
+        let Some(version) = delta.version() else {
+            return Ok(());
+        };
+        if self.compaction_examined.swap(version, Ordering::SeqCst) == version {
+            return Ok(());
+        }
         let files = files_in_insertion_order(&delta)?;
         let mut start = files.len();
         let mut bytes = 0;

@@ -84,6 +84,8 @@ pub struct Table {
     pub(crate) state: Mutex<State>,
     wake: Notify,
     pub(crate) commit_lock: tokio::sync::Mutex<()>,
+    /// The table version compaction last looked at.
+    pub(crate) compaction_examined: std::sync::atomic::AtomicU64,
     /// Set when the data source is dropped: the committer stops.
     closed: std::sync::atomic::AtomicBool,
 }
@@ -361,6 +363,7 @@ impl Table {
             }),
             wake: Notify::new(),
             commit_lock: tokio::sync::Mutex::new(()),
+            compaction_examined: std::sync::atomic::AtomicU64::new(u64::MAX),
             closed: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(table.clone().run_committer());
