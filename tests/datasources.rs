@@ -763,17 +763,14 @@ fn a_declared_charset_is_transcoded_to_utf8() {
 
 #[test]
 fn size_limits_are_the_ones_the_server_was_started_with() {
-    let server = Colibri::start_in(
-        &temp_dir("ds-limits"),
-        &[
-            "--max-raw-body-bytes",
-            "100",
-            "--max-events-body-bytes",
-            "32",
-            "--max-multipart-bytes",
-            "1000",
-        ],
-    );
+    let server = Colibri::start_with(&[
+        "--max-raw-body-bytes",
+        "100",
+        "--max-events-body-bytes",
+        "32",
+        "--max-multipart-bytes",
+        "1000",
+    ]);
     let mut csv = String::from("id,name\n");
     for i in 0..20 {
         csv.push_str(&format!("{i},name{i}\n"));

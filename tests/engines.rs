@@ -420,7 +420,7 @@ fn background_compaction_folds_small_files_and_keeps_final_answers() {
 
 #[test]
 fn rows_past_their_ttl_are_deleted_by_the_sweep() {
-    let server = Colibri::start_in(&support::temp_dir("ttl"), &["--ttl-interval-secs", "1"]);
+    let server = Colibri::start_with(&["--ttl-interval-secs", "1"]);
     let reply = server.post(
         &format!(
             "/v0/datasources?mode=create&name=visits&schema={}&engine_sorting_key=ts\

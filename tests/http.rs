@@ -5,7 +5,7 @@ mod support;
 
 use std::io::Read;
 
-use support::{ADMIN_TOKEN, Colibri, temp_dir};
+use support::{ADMIN_TOKEN, Colibri};
 
 #[test]
 fn every_response_carries_a_ulid_request_id() {
@@ -82,7 +82,7 @@ fn the_token_may_be_a_form_field() {
 
 #[test]
 fn events_past_the_rate_limit_get_429_and_are_not_ingested() {
-    let server = Colibri::start_in(&temp_dir("limited"), &["--events-rate-limit", "3"]);
+    let server = Colibri::start_with(&["--events-rate-limit", "3"]);
     let mut accepted: u64 = 0;
     let mut refused = None;
     for _ in 0..20 {
@@ -113,7 +113,7 @@ fn events_past_the_rate_limit_get_429_and_are_not_ingested() {
 
 #[test]
 fn events_past_the_byte_rate_get_429() {
-    let server = Colibri::start_in(&temp_dir("bytes"), &["--events-bytes-limit", "2000"]);
+    let server = Colibri::start_with(&["--events-bytes-limit", "2000"]);
     let body = format!("{{\"text\": \"{}\"}}\n", "x".repeat(900));
     let mut accepted: u64 = 0;
     let mut refused = None;

@@ -7,7 +7,7 @@ mod support;
 use std::io::{Cursor, Read};
 use std::time::Duration;
 
-use support::{ADMIN_TOKEN, Colibri, encode, temp_dir};
+use support::{ADMIN_TOKEN, Colibri, encode};
 
 /// A long, repetitive text column: gzip shrinks the file well under the 500 MB multipart
 /// limit (LIM-5), as it does real logs.
@@ -71,10 +71,7 @@ impl Read for GeneratedCsv {
 #[test]
 fn a_2_gb_csv_upload_streams_through_in_bounded_memory() {
     const FILE_BYTES: u64 = 2_000_000_000;
-    let server = Colibri::start_in(
-        &temp_dir("large-import"),
-        &["--guest-timeout-ms", "1800000"],
-    );
+    let server = Colibri::start_with(&["--guest-timeout-ms", "1800000"]);
     let schema = encode(
         "n UInt64, ts DateTime, user String, event LowCardinality(String), price Float64, note String",
     );

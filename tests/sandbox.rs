@@ -2,13 +2,12 @@
 
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use support::{ADMIN_TOKEN, Colibri};
 
-/// A manifest serving the real events component and the hostile one.
-fn hostile_manifest() -> PathBuf {
-    let dir = support::temp_dir("manifest");
+/// A manifest serving the real events component and the hostile one, written in `dir`.
+fn hostile_manifest(dir: &Path) -> PathBuf {
     let guests = env!("COLIBRI_GUEST_DIR");
     let manifest = format!(
         "spin_manifest_version = 2\n\
@@ -22,8 +21,8 @@ fn hostile_manifest() -> PathBuf {
     path
 }
 
-fn start(data: &std::path::Path) -> Colibri {
-    let manifest = hostile_manifest();
+fn start(data: &Path) -> Colibri {
+    let manifest = hostile_manifest(data);
     Colibri::start_in(
         data,
         &[
@@ -39,7 +38,8 @@ fn start(data: &std::path::Path) -> Colibri {
 
 #[test]
 fn loops_traps_and_memory_hogs_fail_alone() {
-    let server = start(&support::temp_dir("hostile"));
+    let data = support::temp_dir("hostile");
+    let server = start(&data);
     let looping = server.get("/hostile/loop");
     assert_eq!(looping.status, 408, "{}", looping.text());
     assert!(looping.error_message().contains("time"));

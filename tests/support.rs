@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
-/// A fresh, empty folder for one test.
-pub fn temp_dir(label: &str) -> PathBuf {
+/// A fresh, empty folder for one test, removed when dropped.
+pub fn temp_dir(label: &str) -> TempDir {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -24,7 +24,30 @@ pub fn temp_dir(label: &str) -> PathBuf {
         COUNTER.fetch_add(1, Ordering::SeqCst)
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
+}
+
+/// A folder of `temp_dir`'s; dereferences to its path.
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Compiled components are shared between the servers of a test run.
@@ -55,6 +78,8 @@ pub struct Colibri {
     child: Option<Child>,
     pub base: String,
     pub data: PathBuf,
+    /// The data folder `start` made for this server, removed after the server stops.
+    owned_data: Option<TempDir>,
     extra_args: Vec<String>,
     port: u16,
 }
@@ -98,8 +123,17 @@ impl Reply {
 }
 
 impl Colibri {
+    /// A server on a fresh data folder of its own, removed when the server is dropped.
     pub fn start() -> Colibri {
-        Colibri::start_in(&temp_dir("data"), &[])
+        Colibri::start_with(&[])
+    }
+
+    /// `start` with extra arguments for `colibri serve`.
+    pub fn start_with(extra_args: &[&str]) -> Colibri {
+        let data = temp_dir("data");
+        let mut server = Colibri::start_in(&data, extra_args);
+        server.owned_data = Some(data);
+        server
     }
 
     pub fn start_in(data: &Path, extra_args: &[&str]) -> Colibri {
@@ -107,6 +141,7 @@ impl Colibri {
             child: None,
             base: String::new(),
             data: data.to_path_buf(),
+            owned_data: None,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
             port: free_port(),
         };

@@ -1,13 +1,16 @@
 //! ClickHouse SQL in: parse with the ClickHouse dialect, accept only read statements, take
-//! the `FORMAT` and `SETTINGS` clauses off, mark the tables read with `FINAL`, and list the
-//! tables the statement reads.
+//! the `FORMAT` and `SETTINGS` clauses off, inline scalar `WITH <expression> AS <name>` items,
+//! mark the tables read with `FINAL`, and list the tables the statement reads.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use datafusion::common::TableReference;
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::resolve::resolve_table_references;
-use datafusion::sql::sqlparser::ast::{FormatClause, Statement as SqlStatement};
+use datafusion::sql::sqlparser::ast::{
+    FormatClause, Statement as SqlStatement, TableFactor, Visit, Visitor,
+};
 use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
@@ -52,7 +55,8 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
         return Err(QueryError::bad_request(codes::EMPTY_QUERY, "Empty query"));
     }
     let (sql, trailing_format) = split_trailing_format(sql);
-    let sql = mark_final_reads(sql)?;
+    let inlined = inline_scalar_with(sql)?;
+    let sql = mark_final_reads(&inlined)?;
     let mut statements = DFParser::parse_sql_with_dialect(&sql, &ClickHouseDialect {})
         .map_err(|e| QueryError::bad_request(codes::SYNTAX_ERROR, format!("Syntax error: {e}")))?;
     if statements.len() != 1 {
@@ -84,11 +88,14 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
     };
     let (tables, _ctes) = resolve_table_references(&statement, false)
         .map_err(|e| QueryError::bad_request(codes::SYNTAX_ERROR, e.to_string()))?;
+    let functions = table_functions(&statement);
+    let tables = tables
+        .into_iter()
+        .filter(|reference| !functions.contains(&reference.to_string()));
     Ok(ReadStatement {
         statement,
         format,
         tables: tables
-            .into_iter()
             .map(|reference| {
                 let written = reference.to_string();
                 let (name, final_read) = match written.strip_suffix(FINAL_SUFFIX) {
@@ -107,6 +114,31 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
     })
 }
 
+/// The names of the table functions a statement calls (`FROM range(0, 10)`): relations with
+/// arguments, which the planner resolves itself.
+fn table_functions(statement: &Statement) -> Vec<String> {
+    struct Calls(Vec<String>);
+    impl Visitor for Calls {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table {
+                name,
+                args: Some(_),
+                ..
+            } = factor
+            {
+                self.0.push(name.to_string());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut calls = Calls(Vec::new());
+    if let Statement::Statement(inner) = statement {
+        let _ = inner.visit(&mut calls);
+    }
+    calls.0
+}
+
 /// Rewrites ClickHouse's `FROM [db.]t [[AS] alias] FINAL`, which sqlparser does not read, to
 /// `` FROM `[db.]t FINAL` [AS] alias `` (the alias defaulting to `t`), a name `parse` reports
 /// as a `FINAL` read of `[db.]t`. Text other than the rewritten tokens is kept byte for byte.
@@ -114,13 +146,8 @@ fn mark_final_reads(sql: &str) -> Result<Cow<'_, str>> {
     if !sql.to_ascii_uppercase().contains("FINAL") {
         return Ok(Cow::Borrowed(sql));
     }
-    let tokens = Tokenizer::new(&ClickHouseDialect {}, sql)
-        .tokenize_with_location()
-        .map_err(|e| QueryError::bad_request(codes::SYNTAX_ERROR, format!("Syntax error: {e}")))?;
-    let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
-    let word = |k: usize| match &tokens[significant[k]].token {
+    let tokens = significant_tokens(sql)?;
+    let word = |k: usize| match &tokens[k].token {
         Token::Word(w) => Some(w),
         _ => None,
     };
@@ -132,29 +159,20 @@ fn mark_final_reads(sql: &str) -> Result<Cow<'_, str>> {
     let table_start = |end: usize| -> Option<usize> {
         word(end)?;
         let mut start = end;
-        while start >= 2
-            && tokens[significant[start - 1]].token == Token::Period
-            && word(start - 2).is_some()
-        {
+        while start >= 2 && tokens[start - 1].token == Token::Period && word(start - 2).is_some() {
             start -= 2;
         }
         let before = start.checked_sub(1)?;
         let opens = is_keyword(before, Keyword::FROM)
             || is_keyword(before, Keyword::JOIN)
-            || tokens[significant[before]].token == Token::Comma;
+            || tokens[before].token == Token::Comma;
         opens.then_some(start)
     };
     let offsets = ByteOffsets::new(sql);
-    let span_start = |k: usize| offsets.of(tokens[significant[k]].span.start);
-    let span_end = |k: usize| {
-        tokens
-            .get(significant[k] + 1)
-            .map_or(sql.len(), |next: &TokenWithSpan| {
-                offsets.of(next.span.start)
-            })
-    };
+    let span_start = |k: usize| offsets.of(tokens[k].span.start);
+    let span_end = |k: usize| offsets.of(tokens[k].span.end);
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
-    for k in 1..significant.len() {
+    for k in 1..tokens.len() {
         if !is_keyword(k, Keyword::FINAL) {
             continue;
         }
@@ -193,6 +211,109 @@ fn mark_final_reads(sql: &str) -> Result<Cow<'_, str>> {
     }
     rewritten.push_str(&sql[copied..]);
     Ok(Cow::Owned(rewritten))
+}
+
+/// Inlines ClickHouse's scalar `WITH <expression> AS <name>` items, which sqlparser does not
+/// read: each is removed from the statement's leading `WITH` list and every later use of
+/// `name` (a bare word, not a column of a table, a function or an alias being defined) becomes
+/// `(<expression>)`. Common table expressions (`WITH name AS (SELECT ...)`) stay.
+fn inline_scalar_with(sql: &str) -> Result<Cow<'_, str>> {
+    let trimmed = sql.trim_start();
+    if !trimmed
+        .get(..4)
+        .is_some_and(|word| word.eq_ignore_ascii_case("WITH"))
+    {
+        return Ok(Cow::Borrowed(sql));
+    }
+    let tokens = significant_tokens(sql)?;
+    let keyword = |k: usize, keyword: Keyword| {
+        matches!(&tokens[k].token,
+            Token::Word(w) if w.quote_style.is_none() && w.keyword == keyword)
+    };
+    let offsets = ByteOffsets::new(sql);
+    let start = |k: usize| offsets.of(tokens[k].span.start);
+    let end = |k: usize| offsets.of(tokens[k].span.end);
+    // The items of the WITH list: spans of significant tokens, split at top-level commas,
+    // up to the SELECT that starts the body.
+    let mut items: Vec<(usize, usize)> = Vec::new();
+    let mut depth = 0usize;
+    let mut item_start = 1;
+    let mut body = None;
+    for (k, token) in tokens.iter().enumerate().skip(1) {
+        match &token.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 0 => {
+                items.push((item_start, k - 1));
+                item_start = k + 1;
+            }
+            _ if depth == 0 && keyword(k, Keyword::SELECT) => {
+                items.push((item_start, k - 1));
+                body = Some(k);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(body) = body else {
+        return Ok(Cow::Borrowed(sql));
+    };
+    let mut scalars: Vec<(String, String)> = Vec::new();
+    let mut kept: Vec<&str> = Vec::new();
+    for &(first, last) in &items {
+        let is_scalar = last >= first + 2
+            && keyword(last - 1, Keyword::AS)
+            && matches!(tokens[last].token, Token::Word(_));
+        match (&tokens[last].token, is_scalar) {
+            (Token::Word(name), true) => scalars.push((
+                name.value.clone(),
+                sql[start(first)..end(last - 2)].to_string(),
+            )),
+            _ => kept.push(&sql[start(first)..end(last)]),
+        }
+    }
+    if scalars.is_empty() {
+        return Ok(Cow::Borrowed(sql));
+    }
+    let mut rewritten = String::with_capacity(sql.len() * 2);
+    if !kept.is_empty() {
+        rewritten.push_str("WITH ");
+        rewritten.push_str(&kept.join(", "));
+        rewritten.push(' ');
+    }
+    let mut copied = start(body);
+    for k in body..tokens.len() {
+        let Token::Word(word) = &tokens[k].token else {
+            continue;
+        };
+        let Some((_, expression)) = scalars.iter().find(|(name, _)| *name == word.value) else {
+            continue;
+        };
+        let qualified = k > 0 && tokens[k - 1].token == Token::Period;
+        let called = tokens
+            .get(k + 1)
+            .is_some_and(|next| next.token == Token::LParen);
+        let defined = keyword(k - 1, Keyword::AS);
+        if qualified || called || defined {
+            continue;
+        }
+        rewritten.push_str(&sql[copied..start(k)]);
+        rewritten.push('(');
+        rewritten.push_str(expression);
+        rewritten.push(')');
+        copied = end(k);
+    }
+    rewritten.push_str(&sql[copied..]);
+    Ok(Cow::Owned(rewritten))
+}
+
+/// The tokens of a statement, whitespace and comments left out.
+fn significant_tokens(sql: &str) -> Result<Vec<TokenWithSpan>> {
+    let mut tokens = Tokenizer::new(&ClickHouseDialect {}, sql)
+        .tokenize_with_location()
+        .map_err(|e| QueryError::bad_request(codes::SYNTAX_ERROR, format!("Syntax error: {e}")))?;
+    tokens.retain(|t| !matches!(t.token, Token::Whitespace(_)));
+    Ok(tokens)
 }
 
 /// Byte offsets of the tokenizer's (line, column) locations in a text.
@@ -290,6 +411,22 @@ mod tests {
 
     fn names(statement: &ReadStatement) -> Vec<&str> {
         statement.tables.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    #[test]
+    fn inlines_scalar_with_items_and_keeps_common_table_expressions() {
+        let inlined = inline_scalar_with(
+            "WITH 300 AS threshold, (SELECT max(ts) FROM e) AS latest, recent AS (SELECT * FROM e) \
+             SELECT countIf(d > threshold) AS threshold_hits, latest FROM recent WHERE e.threshold = 1",
+        )
+        .unwrap();
+        assert_eq!(
+            inlined,
+            "WITH recent AS (SELECT * FROM e) SELECT countIf(d > (300)) AS threshold_hits, \
+             ((SELECT max(ts) FROM e)) FROM recent WHERE e.threshold = 1"
+        );
+        let plain = "WITH t AS (SELECT 1 AS x) SELECT x FROM t";
+        assert_eq!(inline_scalar_with(plain).unwrap(), plain);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! resolver (which is where authorisation happens), runs with ClickHouse functions and
 //! encodes results in ClickHouse's output formats. It holds no data and knows no HTTP.
 
+mod coercion;
 mod dialect;
 mod format;
 mod functions;
@@ -18,6 +19,7 @@ use datafusion::catalog::{
 };
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
+use datafusion::optimizer::{Analyzer, AnalyzerRule};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -189,9 +191,14 @@ impl QueryEngine {
             .set_bool("datafusion.sql_parser.enable_ident_normalization", false)
             .set_str("datafusion.sql_parser.dialect", "ClickHouse")
             .set_bool("datafusion.execution.parquet.pushdown_filters", true);
+        // ClickHouse's number types first, then DataFusion's own coercion and checks.
+        let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> =
+            vec![Arc::new(coercion::ClickHouseNumbers)];
+        analyzer_rules.extend(Analyzer::new().rules);
         let mut state = SessionStateBuilder::new()
             .with_config(config)
             .with_default_features()
+            .with_analyzer_rules(analyzer_rules)
             .build();
         functions::register_all(&mut state);
         QueryEngine { state }

@@ -7,19 +7,29 @@
 //!   `array_agg(DISTINCT x)`, `argMax(a, b)` `first_value(a ORDER BY b DESC)`, and functions
 //!   DataFusion has under another name are renamed (`startsWith`: `starts_with`);
 //! - counts (`count`, `uniq`, `uniqExact`) are UInt64, as in ClickHouse: `toUInt64(count())`;
+//! - `isNull(x)` becomes `x IS NULL`, `arrayJoin` `unnest`, `toUnixTimestamp(t)`
+//!   `toUInt32(to_unixtime(t))`, and the table function `numbers(n)` a subquery reading
+//!   DataFusion's `range(0, n)`; conditions that are numbers (`WHERE is_bot`, `WHERE 0`) are cast to
+//!   Boolean, and `PREWHERE` joins `WHERE`;
+//! - casts to ClickHouse type names (`CAST(x AS UInt32)`, `x::Nullable(Int64)`) become
+//!   `arrow_cast` to the type's Arrow type;
 //! - a selected expression without an alias is named as ClickHouse names it (`count()`,
 //!   `plus(a, 1)`), which is the key clients read in JSON answers.
 
 use std::ops::ControlFlow;
 
+use colibri_types::ChType;
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, CaseWhen, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
-    ObjectNamePart, OrderByExpr, OrderByOptions, Query, SelectItem, SetExpr, UnaryOperator, Value,
+    BinaryOperator, CaseWhen, CastKind, DataType, DuplicateTreatment, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident,
+    ObjectName, ObjectNamePart, OrderByExpr, OrderByOptions, Query, Select, SelectItem, SetExpr,
+    Statement, TableAlias, TableFactor, UnaryOperator, Value, VisitMut, VisitorMut,
     visit_expressions_mut,
 };
+use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
+use datafusion::sql::sqlparser::parser::Parser;
 
 /// ClickHouse functions (lower-case) that DataFusion has under another name, with the same
 /// meaning.
@@ -39,6 +49,7 @@ const RENAMED: &[(&str, &str)] = &[
     ("grouparray", "array_agg"),
     ("any", "first_value"),
     ("anylast", "last_value"),
+    ("arrayjoin", "unnest"),
 ];
 
 /// Aggregates (lower-case) whose -If form is rewritten.
@@ -62,23 +73,277 @@ const TAKE_IF: &[&str] = &[
     "varpop",
     "varsamp",
     "countdistinct",
+    "quantile",
+    "quantiles",
 ];
 
 pub fn rewrite(query: &mut Query) {
     name_selected_expressions(query);
+    let _ = query.visit(&mut ClauseRewriter);
     let _ = visit_expressions_mut(query, |expr| {
         if let Some(case) = conditional_as_case(expr) {
             *expr = case;
         }
+        if let Some(test) = null_test(expr) {
+            *expr = test;
+        }
+        if let Some(cast) = clickhouse_cast(expr) {
+            *expr = cast;
+        }
         if let Expr::Function(function) = expr {
             rewrite_function(function);
-            if counts(function) {
+            if let Some(array) = quantiles_as_array(function) {
+                *expr = array;
+            } else if let Some(seconds) = unix_timestamp(function) {
+                *expr = seconds;
+            } else if counts(function) {
                 let count = std::mem::replace(expr, Expr::value(Value::Null));
                 *expr = call("toUInt64", vec![count]);
             }
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// Rewrites clauses: the `numbers` table function, literal numbers as conditions.
+struct ClauseRewriter;
+
+impl VisitorMut for ClauseRewriter {
+    type Break = ();
+
+    fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let Some(numbers) = numbers_as_subquery(factor) {
+            *factor = numbers;
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
+        // PREWHERE is a WHERE read first; the planner pushes filters down anyway.
+        if let Some(prewhere) = select.prewhere.take() {
+            select.selection = Some(match select.selection.take() {
+                Some(selection) => Expr::BinaryOp {
+                    left: Box::new(Expr::Nested(Box::new(prewhere))),
+                    op: BinaryOperator::And,
+                    right: Box::new(Expr::Nested(Box::new(selection))),
+                },
+                None => prewhere,
+            });
+        }
+        for condition in [&mut select.selection, &mut select.having]
+            .into_iter()
+            .flatten()
+        {
+            as_condition(condition);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// True for expressions that are booleans by their form: comparisons, logic, tests.
+fn is_boolean_form(expr: &Expr) -> bool {
+    match expr {
+        Expr::BinaryOp { op, .. } => matches!(
+            op,
+            BinaryOperator::Eq
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq
+                | BinaryOperator::And
+                | BinaryOperator::Or
+        ),
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            ..
+        } => true,
+        Expr::Nested(inner) => is_boolean_form(inner),
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::InList { .. }
+        | Expr::InSubquery { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. }
+        | Expr::ILike { .. } => true,
+        _ => false,
+    }
+}
+
+/// ClickHouse takes any number as a condition (`WHERE is_bot`, `WHERE 0`, `countIf(flag)`);
+/// DataFusion wants booleans. Casts the operands of a condition that are not boolean by their
+/// form (columns, calls, literals) to Boolean, which leaves booleans as they are.
+fn as_condition(condition: &mut Expr) {
+    match condition {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And | BinaryOperator::Or,
+            right,
+        } => {
+            as_condition(left);
+            as_condition(right);
+        }
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => as_condition(expr),
+        Expr::Nested(inner) => as_condition(inner),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) | Expr::Value(_) => {
+            let operand = std::mem::replace(condition, Expr::value(Value::Null));
+            *condition = Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(operand),
+                data_type: DataType::Boolean,
+                array: false,
+                format: None,
+            };
+        }
+        _ => {}
+    }
+}
+
+/// `numbers(n)` or `numbers(start, n)`: the UInt64 column `number` from `start` (0) on, as
+/// `(SELECT toUInt64(value) AS number FROM range(start, start + n))` (DataFusion's `range`
+/// table function takes integer literals, as ClickHouse's `numbers` takes constants).
+fn numbers_as_subquery(factor: &TableFactor) -> Option<TableFactor> {
+    let TableFactor::Table {
+        name,
+        alias,
+        args: Some(args),
+        ..
+    } = factor
+    else {
+        return None;
+    };
+    if !matches!(name.0.as_slice(), [ObjectNamePart::Identifier(ident)] if ident.value.eq_ignore_ascii_case("numbers"))
+    {
+        return None;
+    }
+    let bounds = args
+        .args
+        .iter()
+        .map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(value))) => match &value.value {
+                Value::Number(number, _) => number.parse::<u64>().ok(),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let (start, count) = match bounds.as_slice() {
+        [count] => (0, *count),
+        [start, count] => (*start, *count),
+        _ => return None,
+    };
+    let sql = format!(
+        "SELECT toUInt64(value) AS number FROM range({start}, {})",
+        start.checked_add(count)?
+    );
+    let Ok(Statement::Query(subquery)) = Parser::new(&ClickHouseDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut parser| parser.parse_statement())
+    else {
+        return None;
+    };
+    Some(TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias: Some(alias.clone().unwrap_or(TableAlias {
+            explicit: true,
+            name: Ident::new("numbers"),
+            columns: Vec::new(),
+            at: None,
+        })),
+        sample: None,
+    })
+}
+
+/// `CAST(x AS UInt32)`, `x::Nullable(Int64)`: casts to ClickHouse type names, which DataFusion
+/// does not read, as `arrow_cast(x, '<the type's Arrow type>')`. SQL types (`INT`, `VARCHAR`)
+/// stay DataFusion's casts.
+fn clickhouse_cast(expr: &Expr) -> Option<Expr> {
+    let Expr::Cast {
+        kind: CastKind::Cast | CastKind::DoubleColon,
+        expr: value,
+        data_type,
+        format: None,
+        ..
+    } = expr
+    else {
+        return None;
+    };
+    let clickhouse_type: ChType = clickhouse_spelling(&data_type.to_string()).parse().ok()?;
+    let arrow_type = clickhouse_type.arrow_type().to_string();
+    Some(call(
+        "arrow_cast",
+        vec![
+            (**value).clone(),
+            Expr::value(Value::SingleQuotedString(arrow_type)),
+        ],
+    ))
+}
+
+/// A type name as sqlparser prints it (`Array(STRING)`, `FLOAT64`), spelt as ClickHouse does.
+fn clickhouse_spelling(printed: &str) -> String {
+    const SPELLINGS: &[(&str, &str)] = &[
+        ("STRING", "String"),
+        ("FLOAT32", "Float32"),
+        ("FLOAT64", "Float64"),
+        ("DATE", "Date"),
+        ("DATETIME", "DateTime"),
+        ("BOOL", "Bool"),
+        ("DECIMAL", "Decimal"),
+    ];
+    let mut spelt = String::with_capacity(printed.len());
+    let mut word = String::new();
+    for c in printed.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        let replacement = SPELLINGS.iter().find(|(from, _)| *from == word);
+        spelt.push_str(replacement.map_or(word.as_str(), |(_, to)| to));
+        word.clear();
+        spelt.push(c);
+    }
+    spelt.pop();
+    spelt
+}
+
+/// `isNull(x)` as `x IS NULL`, `isNotNull(x)` as `x IS NOT NULL`.
+fn null_test(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    let name = plain_name(function)?.to_ascii_lowercase();
+    let [argument] = single_arguments(function)?;
+    match name.as_str() {
+        "isnull" => Some(Expr::IsNull(Box::new(argument))),
+        "isnotnull" => Some(Expr::IsNotNull(Box::new(argument))),
+        _ => None,
+    }
+}
+
+/// `toUnixTimestamp(t)` as `toUInt32(to_unixtime(t))`.
+fn unix_timestamp(function: &Function) -> Option<Expr> {
+    if !plain_name(function)?.eq_ignore_ascii_case("toUnixTimestamp") {
+        return None;
+    }
+    let [time] = single_arguments(function)?;
+    Some(call("toUInt32", vec![call("to_unixtime", vec![time])]))
+}
+
+/// The one plain argument of a call.
+fn single_arguments(function: &Function) -> Option<[Expr; 1]> {
+    let FunctionArguments::List(list) = &function.args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(argument))] if list.clauses.is_empty() => {
+            Some([argument.clone()])
+        }
+        _ => None,
+    }
 }
 
 /// `if(c, a, b)` and `multiIf(c1, a1, c2, a2, ..., z)` as `CASE WHEN c1 THEN a1 ... ELSE z END`.
@@ -111,13 +376,71 @@ fn conditional_as_case(expr: &Expr) -> Option<Expr> {
         operand: None,
         conditions: pairs
             .chunks(2)
-            .map(|pair| CaseWhen {
-                condition: pair[0].clone(),
-                result: pair[1].clone(),
+            .map(|pair| {
+                let mut condition = pair[0].clone();
+                as_condition(&mut condition);
+                CaseWhen {
+                    condition,
+                    result: pair[1].clone(),
+                }
             })
             .collect(),
         else_result: Some(Box::new(otherwise[0].clone())),
     })
+}
+
+/// The levels of a parametric aggregate (`quantile(0.5, 0.9)(x)`), or None without any.
+fn levels(function: &Function) -> Option<Vec<Expr>> {
+    let FunctionArguments::List(list) = &function.parameters else {
+        return None;
+    };
+    list.args
+        .iter()
+        .map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(level)) => Some(level.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `quantile(level)(x)` as `percentile_cont(x, level)` (the level defaults to 0.5): both
+/// interpolate linearly between the nearest values, as ClickHouse's `quantile` does while it
+/// holds every value (up to 8,192; beyond, ClickHouse samples and Colibri stays exact).
+fn quantile_as_percentile(function: &mut Function) {
+    let level = match levels(function).as_deref() {
+        None => Expr::value(Value::Number("0.5".to_string(), false)),
+        Some([level]) => level.clone(),
+        Some(_) => return,
+    };
+    if let FunctionArguments::List(list) = &mut function.args
+        && list.args.len() == 1
+    {
+        list.args
+            .push(FunctionArg::Unnamed(FunctionArgExpr::Expr(level)));
+        function.parameters = FunctionArguments::None;
+        rename(function, "percentile_cont");
+    }
+}
+
+/// `quantiles(l1, l2, ...)(x)` as an array of `percentile_cont(x, l)`, filter kept.
+fn quantiles_as_array(function: &Function) -> Option<Expr> {
+    if !plain_name(function)?.eq_ignore_ascii_case("quantiles") {
+        return None;
+    }
+    let quantiles = levels(function)?
+        .into_iter()
+        .map(|level| {
+            let mut quantile = function.clone();
+            quantile.parameters = FunctionArguments::List(FunctionArgumentList {
+                duplicate_treatment: None,
+                args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(level))],
+                clauses: Vec::new(),
+            });
+            quantile_as_percentile(&mut quantile);
+            Expr::Function(quantile)
+        })
+        .collect();
+    Some(call("make_array", quantiles))
 }
 
 /// Aggregates whose result is a UInt64 count in ClickHouse (and an Int64 in DataFusion).
@@ -278,6 +601,8 @@ fn rewrite_function(function: &mut Function) {
         let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(condition))) = list.args.pop() else {
             unreachable!("checked above");
         };
+        let mut condition = condition;
+        as_condition(&mut condition);
         function.filter = Some(Box::new(condition));
         let base = name[..base.len()].to_string();
         rename(function, &base);
@@ -316,6 +641,18 @@ fn rewrite_function(function: &mut Function) {
             }]));
         rename(function, "first_value");
     }
+    if lower.as_deref() == Some("quantile") {
+        quantile_as_percentile(function);
+    }
+    // `sum(x = 1)`: ClickHouse adds up comparisons, which it answers as UInt8.
+    if matches!(lower.as_deref(), Some("sum" | "avg"))
+        && let FunctionArguments::List(list) = &mut function.args
+        && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(argument))] = list.args.as_mut_slice()
+        && is_boolean_form(argument)
+    {
+        let boolean = std::mem::replace(argument, Expr::value(Value::Null));
+        *argument = call("toUInt8", vec![boolean]);
+    }
     if plain_name(function).is_some_and(|n| n.eq_ignore_ascii_case("countDistinct"))
         && let FunctionArguments::List(list) = &mut function.args
     {
@@ -351,11 +688,12 @@ mod tests {
                 "SELECT countIf(a > 1) AS n, sumIf(b, c = 'x') AS s, multiIf(a, 1, 2) AS m FROM t"
             ),
             "SELECT toUInt64(count() FILTER (WHERE a > 1)) AS n, sum(b) FILTER (WHERE c = 'x') AS s, \
-             CASE WHEN a THEN 1 ELSE 2 END AS m FROM t"
+             CASE WHEN CAST(a AS BOOLEAN) THEN 1 ELSE 2 END AS m FROM t"
         );
         assert_eq!(
             rewritten("SELECT uniqExactIf(u, ok) AS a, countDistinct(u) AS b FROM t"),
-            "SELECT toUInt64(uniqExact(u) FILTER (WHERE ok)) AS a, toUInt64(count(DISTINCT u)) AS b FROM t"
+            "SELECT toUInt64(uniqExact(u) FILTER (WHERE CAST(ok AS BOOLEAN))) AS a, \
+             toUInt64(count(DISTINCT u)) AS b FROM t"
         );
     }
 
@@ -364,7 +702,7 @@ mod tests {
         assert_eq!(
             rewritten("SELECT count(), a + 1, sum(x), -1, quantile(0.5)(d), k FROM t"),
             "SELECT toUInt64(count()) AS `count()`, a + 1 AS `plus(a, 1)`, \
-             sum(x) AS `sum(x)`, -1 AS `-1`, quantile(0.5)(d) AS `quantile(0.5)(d)`, k FROM t"
+             sum(x) AS `sum(x)`, -1 AS `-1`, percentile_cont(d, 0.5) AS `quantile(0.5)(d)`, k FROM t"
         );
     }
 }

@@ -1,6 +1,6 @@
 //! Aggregate functions.
 //!
-//! `sum`, `min`, `max`, `avg`, `median`, `first_value` and `last_value` are DataFusion's, given
+//! `sum`, `min`, `max`, `avg`, `median`, `percentile_cont`, `first_value` and `last_value` are DataFusion's, given
 //! ClickHouse's result types: nullable only when the argument is, and, over no rows, the
 //! type's default (`0`, `''`) or `nan` (`avg`, `median`) where DataFusion answers NULL.
 
@@ -16,6 +16,7 @@ use datafusion::functions_aggregate::count::Count;
 use datafusion::functions_aggregate::first_last::{first_value_udaf, last_value_udaf};
 use datafusion::functions_aggregate::median::median_udaf;
 use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
+use datafusion::functions_aggregate::percentile_cont::percentile_cont_udaf;
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::AggregateOrderSensitivity;
@@ -32,6 +33,8 @@ pub fn functions() -> Vec<AggregateUDF> {
         ClickHouseAggregate::wrap(max_udaf(), Empty::Default),
         ClickHouseAggregate::wrap(avg_udaf(), Empty::NaN),
         ClickHouseAggregate::wrap(median_udaf(), Empty::NaN),
+        // `quantile(level)(x)` is rewritten to `percentile_cont(x, level)` (`rewrite.rs`).
+        ClickHouseAggregate::wrap(percentile_cont_udaf(), Empty::NaN),
         // `any`, `anyLast`, `argMin` and `argMax` are rewritten to these (`rewrite.rs`).
         ClickHouseAggregate::wrap(first_value_udaf(), Empty::Default),
         ClickHouseAggregate::wrap(last_value_udaf(), Empty::Default),

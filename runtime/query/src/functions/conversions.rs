@@ -1,5 +1,5 @@
 //! Type conversions: `toInt8` ... `toUInt64`, `toFloat32`/`toFloat64` (with their `OrZero` and
-//! `OrNull` forms) and `toString`. Integers narrow by wrapping, as ClickHouse does
+//! `OrNull` forms), `toString` and `toTypeName`. Integers narrow by wrapping, as ClickHouse does
 //! (`toInt8(300)` is 44); a string that is not a number is an error, zero (`OrZero`) or NULL
 //! (`OrNull`).
 
@@ -16,15 +16,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use super::nullable_if_an_argument_is;
-
-/// What a conversion does with a value it cannot convert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum OnFailure {
-    Error,
-    Zero,
-    Null,
-}
+use super::{OnFailure, nullable_if_an_argument_is};
 
 const NUMBER_TYPES: [(&str, DataType); 10] = [
     ("Int8", DataType::Int8),
@@ -61,7 +53,39 @@ pub fn functions() -> Vec<ScalarUDF> {
     functions.push(ScalarUDF::new_from_impl(ToString {
         signature: Signature::any(1, Volatility::Immutable),
     }));
+    functions.push(ScalarUDF::new_from_impl(ToTypeName {
+        signature: Signature::any(1, Volatility::Immutable),
+    }));
     functions
+}
+
+/// `toTypeName(x)`: the ClickHouse name of the argument's type.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ToTypeName {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for ToTypeName {
+    fn name(&self) -> &str {
+        "totypename"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
+        Ok(Arc::new(Field::new(self.name(), DataType::Utf8, false)))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let name = colibri_types::ChType::of_field(&args.arg_fields[0]).to_string();
+        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name))))
+    }
 }
 
 /// Runs an array function on a value, keeping a scalar a scalar.

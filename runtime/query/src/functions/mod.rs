@@ -3,8 +3,12 @@
 //! names, so each is registered under its lower-case name.
 
 mod aggregates;
+mod arithmetic;
 mod conversions;
 mod dates;
+mod encoding;
+mod formatting;
+mod hashing;
 mod json;
 mod strings;
 
@@ -21,6 +25,10 @@ pub fn register_all(state: &mut SessionState) {
         .chain(strings::functions())
         .chain(conversions::functions())
         .chain(json::functions())
+        .chain(arithmetic::functions())
+        .chain(hashing::functions())
+        .chain(encoding::functions())
+        .chain(formatting::functions())
         .collect();
     for function in scalars {
         state
@@ -32,6 +40,15 @@ pub fn register_all(state: &mut SessionState) {
             .register_udaf(Arc::new(function))
             .expect("registering an aggregate function cannot fail");
     }
+}
+
+/// What a conversion or parse answers for a value it cannot read: an error, zero (the `OrZero`
+/// forms) or NULL (the `OrNull` forms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum OnFailure {
+    Error,
+    Zero,
+    Null,
 }
 
 /// Like ClickHouse, a function's result is nullable only when an argument is.
@@ -64,5 +81,55 @@ pub(crate) fn columnar(
         ))
     } else {
         Ok(ColumnarValue::Array(result))
+    }
+}
+
+/// The bytes ClickHouse hashes and prints for a value: a string's bytes, a number's
+/// (or date's) little-endian bytes at its width.
+pub(crate) struct ValueBytes {
+    data: arrow::array::ArrayData,
+    width: Option<usize>,
+}
+
+impl ValueBytes {
+    pub(crate) fn supports(data_type: &DataType) -> bool {
+        matches!(data_type, DataType::Utf8 | DataType::Binary)
+            || data_type.primitive_width().is_some()
+    }
+
+    pub(crate) fn new(array: &arrow::array::ArrayRef) -> Result<Self> {
+        let array = match array.data_type() {
+            DataType::LargeUtf8 | DataType::Utf8View => {
+                arrow::compute::cast(array, &DataType::Utf8)?
+            }
+            _ => array.clone(),
+        };
+        let width = array.data_type().primitive_width();
+        if width.is_none() && !matches!(array.data_type(), DataType::Utf8 | DataType::Binary) {
+            return datafusion::common::exec_err!(
+                "no bytes for values of type {}",
+                array.data_type()
+            );
+        }
+        Ok(ValueBytes {
+            data: array.to_data(),
+            width,
+        })
+    }
+
+    /// The bytes of row `row`, None when it is NULL.
+    pub(crate) fn get(&self, row: usize) -> Option<&[u8]> {
+        if self.data.is_null(row) {
+            return None;
+        }
+        let row = self.data.offset() + row;
+        Some(match self.width {
+            Some(width) => &self.data.buffers()[0].as_slice()[row * width..(row + 1) * width],
+            None => {
+                let offsets = self.data.buffers()[0].typed_data::<i32>();
+                let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+                &self.data.buffers()[1].as_slice()[start..end]
+            }
+        })
     }
 }

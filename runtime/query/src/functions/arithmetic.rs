@@ -1,0 +1,136 @@
+//! Arithmetic functions: `intDiv` and `intDivOrZero`, integer division rounded towards zero
+//! in ClickHouse's result type (the dividend's size, signed when either operand is; Int64 for
+//! floats). `intDiv` by zero is an error, `intDivOrZero` by zero is 0. The operators
+//! themselves are typed in `coercion.rs`.
+
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
+};
+
+use super::{columnar, nullable_if_an_argument_is};
+use crate::coercion::{integer, integer_type};
+
+pub fn functions() -> Vec<ScalarUDF> {
+    vec![
+        ScalarUDF::new_from_impl(IntDiv::new("intdiv", false)),
+        ScalarUDF::new_from_impl(IntDiv::new("intdivorzero", true)),
+    ]
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct IntDiv {
+    name: &'static str,
+    or_zero: bool,
+    signature: Signature,
+}
+
+impl IntDiv {
+    fn new(name: &'static str, or_zero: bool) -> Self {
+        IntDiv {
+            name,
+            or_zero,
+            signature: Signature::any(2, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for IntDiv {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        let floating = |t: &DataType| matches!(t, DataType::Float32 | DataType::Float64);
+        match (integer(&args[0]), integer(&args[1])) {
+            (Some((bits, left_signed)), Some((_, right_signed))) => {
+                Ok(integer_type(bits, left_signed || right_signed).expect("an integer's size"))
+            }
+            (left, right)
+                if (left.is_some() || floating(&args[0]))
+                    && (right.is_some() || floating(&args[1])) =>
+            {
+                Ok(DataType::Int64)
+            }
+            _ => plan_err!(
+                "{} expects two numbers, got {} and {}",
+                self.name,
+                args[0],
+                args[1]
+            ),
+        }
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let is_scalar = args
+            .args
+            .iter()
+            .all(|arg| matches!(arg, ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let integers =
+            integer(arrays[0].data_type()).is_some() && integer(arrays[1].data_type()).is_some();
+        let quotients: Int64Array = if integers {
+            let dividends = cast(&arrays[0], &DataType::Int64)?;
+            let divisors = cast(&arrays[1], &DataType::Int64)?;
+            let dividends = dividends
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .expect("Int64");
+            let divisors = divisors
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .expect("Int64");
+            self.divide(dividends.iter().zip(divisors.iter()), |a, b| {
+                (b != 0).then(|| a.wrapping_div(b))
+            })?
+        } else {
+            let dividends = cast(&arrays[0], &DataType::Float64)?;
+            let divisors = cast(&arrays[1], &DataType::Float64)?;
+            let dividends = dividends
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .expect("Float64");
+            let divisors = divisors
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .expect("Float64");
+            self.divide(dividends.iter().zip(divisors.iter()), |a, b| {
+                (b != 0.0).then(|| (a / b).trunc() as i64)
+            })?
+        };
+        let result: ArrayRef = cast(&quotients, args.return_field.data_type())?;
+        columnar(result, is_scalar)
+    }
+}
+
+impl IntDiv {
+    /// Divides pairs with `quotient`, which answers None for a zero divisor.
+    fn divide<T>(
+        &self,
+        pairs: impl Iterator<Item = (Option<T>, Option<T>)>,
+        quotient: impl Fn(T, T) -> Option<i64>,
+    ) -> Result<Int64Array> {
+        pairs
+            .map(|pair| match pair {
+                (Some(a), Some(b)) => match quotient(a, b) {
+                    Some(q) => Ok(Some(q)),
+                    None if self.or_zero => Ok(Some(0)),
+                    None => exec_err!("Division by zero in {}", self.name),
+                },
+                _ => Ok(None),
+            })
+            .collect()
+    }
+}
