@@ -3,6 +3,7 @@
 //! in ClickHouse, a missing or mistyped value gives the type's default (`''`, `0`), never an
 //! error; a NULL document gives NULL.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -16,6 +17,10 @@ use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
+use serde::de::{
+    DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{columnar, nullable_if_an_argument_is};
@@ -105,42 +110,188 @@ fn step(value: &ScalarValue) -> Result<Step> {
     }
 }
 
-fn find<'a>(mut value: &'a Value, path: &[Step]) -> Option<&'a Value> {
+/// The value at `path` in `document`, None when the document is not JSON or the path leads
+/// nowhere. Only the value found is built: the rest of the document is checked and skipped
+/// by serde without allocating, which is what makes extraction from wide documents fast.
+fn find(document: &str, path: &[Step]) -> Option<Value> {
+    let mut deserializer = serde_json::Deserializer::from_str(document);
+    let found = Seek(path).deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    found
+}
+
+/// Deserializes the value at its path (a seed for serde), skipping everything else.
+struct Seek<'p>(&'p [Step]);
+
+impl<'de> DeserializeSeed<'de> for Seek<'_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        if self.0.is_empty() {
+            Value::deserialize(deserializer).map(Some)
+        } else {
+            deserializer.deserialize_any(self)
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Seek<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (step, rest) = self.0.split_first().expect("a step to take");
+        if let Step::Index(index) = step
+            && *index < 0
+        {
+            // Counting from the end needs every value.
+            let mut values = Vec::new();
+            while let Some((_, value)) = map.next_entry::<IgnoredAny, Value>()? {
+                values.push(value);
+            }
+            return Ok(position(values.len(), *index).and_then(|p| descend(&values[p], rest)));
+        }
+        let mut found = None;
+        let mut position = 0i64;
+        while let Some(key) = map.next_key::<Key>()? {
+            position += 1;
+            let hit = found.is_none()
+                && match step {
+                    Step::Key(wanted) => key.0 == wanted.as_str(),
+                    Step::Index(index) => position == *index,
+                };
+            if hit {
+                found = map.next_value_seed(Seek(rest))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let (step, rest) = self.0.split_first().expect("a step to take");
+        let Step::Index(index) = step else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(None);
+        };
+        if *index < 0 {
+            let mut values = Vec::new();
+            while let Some(value) = seq.next_element::<Value>()? {
+                values.push(value);
+            }
+            return Ok(position(values.len(), *index).and_then(|p| descend(&values[p], rest)));
+        }
+        let mut found = None;
+        let mut position = 0i64;
+        loop {
+            position += 1;
+            let element = if found.is_none() && position == *index {
+                seq.next_element_seed(Seek(rest))?.map(|value| found = value)
+            } else {
+                seq.next_element::<IgnoredAny>()?.map(|_| ())
+            };
+            if element.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    // A scalar where the path goes on: nothing there.
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Where the 1-based `index` (negative from the end) falls among `len` values.
+fn position(len: usize, index: i64) -> Option<usize> {
+    let position = if index > 0 {
+        index - 1
+    } else {
+        len as i64 + index
+    };
+    usize::try_from(position).ok().filter(|&p| p < len)
+}
+
+/// The value at `path` below an already built value.
+fn descend(mut value: &Value, path: &[Step]) -> Option<Value> {
     for step in path {
         value = match (step, value) {
             (Step::Key(key), Value::Object(object)) => object.get(key)?,
-            (Step::Index(index), Value::Array(items)) => {
-                let position = if *index > 0 {
-                    *index - 1
-                } else {
-                    items.len() as i64 + index
-                };
-                items.get(usize::try_from(position).ok()?)?
-            }
+            (Step::Index(index), Value::Array(items)) => items.get(position(items.len(), *index)?)?,
             (Step::Index(index), Value::Object(object)) => {
-                let position = if *index > 0 {
-                    *index - 1
-                } else {
-                    object.len() as i64 + index
-                };
-                object.values().nth(usize::try_from(position).ok()?)?
+                object.values().nth(position(object.len(), *index)?)?
             }
             _ => return None,
         };
     }
-    Some(value)
+    Some(value.clone())
+}
+
+/// An object key, borrowed from the document when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("an object key")
+            }
+
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+
+            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(key.to_string())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
 }
 
 impl JsonFunction {
     fn extract(&self, documents: &ArrayRef, path: &[Step]) -> Result<ArrayRef> {
-        let documents = cast(documents, &DataType::Utf8)?;
-        let documents = documents.as_string::<i32>();
+        // Strings read from Parquet come as views: read them in place rather than copy.
+        let documents = match documents.data_type() {
+            DataType::Utf8View => documents.clone(),
+            _ => cast(documents, &DataType::Utf8)?,
+        };
+        let text = |row: usize| match documents.data_type() {
+            DataType::Utf8View => documents.as_string_view().value(row),
+            _ => documents.as_string::<i32>().value(row),
+        };
         let found = |row: usize| -> Option<Option<Value>> {
             if documents.is_null(row) {
                 return None;
             }
-            let parsed: Option<Value> = serde_json::from_str(documents.value(row)).ok();
-            Some(parsed.and_then(|document| find(&document, path).cloned()))
+            Some(find(text(row), path))
         };
         let rows = documents.len();
         Ok(match self.extract {
