@@ -16,6 +16,7 @@ Colibri's times include an HTTP round trip and JSON encoding the others do not p
 import json
 import math
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -262,6 +263,13 @@ def geometric_mean(values):
 
 def main():
     folder = tempfile.mkdtemp(prefix="colibri-analytics-")
+    try:
+        run(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(folder):
     csv_path = os.path.join(folder, "events.csv")
     started = time.time()
     duckdb.connect().execute(GENERATE.format(rows=rows, path=csv_path))

@@ -1,7 +1,7 @@
 //! ClickHouse's types for numbers, applied to the logical plan as an analyzer rule that runs
 //! before DataFusion's own type coercion:
 //! - an integer literal has the smallest type that holds it (`1` is UInt8, `-200` Int16),
-//!   where it is selected or is an operand of arithmetic;
+//!   where it is selected or is an operand of arithmetic (operators and `intDiv`);
 //! - `a + b` and `a * b` widen to twice the wider operand's size (UInt8 + UInt8 is UInt16,
 //!   capped at 64 bits), signed when either operand is; `a - b` likewise, always signed;
 //!   `a / b` is Float64; `a % b` has the divisor's size (signed, and wider when the dividend
@@ -118,6 +118,21 @@ fn retype(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                     }
                 }
                 _ => Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right })),
+            })
+        }
+        // `intDiv(x, 3)`: the divisor is a UInt8, as in any ClickHouse arithmetic.
+        Expr::ScalarFunction(mut function) if function.func.name().starts_with("intdiv") => {
+            let mut narrowed = false;
+            for arg in &mut function.args {
+                if let Some(literal) = narrowed_literal(arg) {
+                    *arg = Expr::Literal(literal, None);
+                    narrowed = true;
+                }
+            }
+            Ok(if narrowed {
+                Transformed::yes(Expr::ScalarFunction(function))
+            } else {
+                Transformed::no(Expr::ScalarFunction(function))
             })
         }
         other => Ok(Transformed::no(other)),

@@ -13,6 +13,7 @@
 //!   Boolean, and `PREWHERE` joins `WHERE`;
 //! - casts to ClickHouse type names (`CAST(x AS UInt32)`, `x::Nullable(Int64)`) become
 //!   `arrow_cast` to the type's Arrow type;
+//! - `LIMIT n BY k` becomes a `row_number()` window over `k`, filtered;
 //! - a selected expression without an alias is named as ClickHouse names it (`count()`,
 //!   `plus(a, 1)`), which is the key clients read in JSON answers.
 
@@ -24,9 +25,9 @@ use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, DuplicateTreatment, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident,
-    ObjectName, ObjectNamePart, OrderByExpr, OrderByOptions, Query, Select, SelectItem, SetExpr,
-    Statement, TableAlias, TableFactor, UnaryOperator, Value, VisitMut, VisitorMut,
-    visit_expressions_mut,
+    LimitClause, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind, OrderByOptions, Query,
+    Select, SelectItem, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
+    VisitMut, VisitorMut, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -79,6 +80,7 @@ const TAKE_IF: &[&str] = &[
 
 pub fn rewrite(query: &mut Query) {
     name_selected_expressions(query);
+    limit_by_as_window(query);
     let _ = query.visit(&mut ClauseRewriter);
     let _ = visit_expressions_mut(query, |expr| {
         if let Some(case) = conditional_as_case(expr) {
@@ -87,6 +89,7 @@ pub fn rewrite(query: &mut Query) {
         if let Some(test) = null_test(expr) {
             *expr = test;
         }
+        compare_with_boolean_literal(expr);
         if let Some(cast) = clickhouse_cast(expr) {
             *expr = cast;
         }
@@ -103,6 +106,99 @@ pub fn rewrite(query: &mut Query) {
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// The column numbering the rows of each `LIMIT BY` group, and the one keeping the order.
+const LIMIT_BY_ROW: &str = "__limit_by_row";
+const LIMIT_BY_ORDER: &str = "__limit_by_order";
+
+/// ClickHouse's `... ORDER BY o LIMIT n [OFFSET m] BY k` (the first rows of each `k`) as the
+/// query without its limit, with `row_number() OVER (PARTITION BY k ORDER BY o)` added, filtered
+/// to rows m+1..m+n and put back in the order `o`. Aliases of the select list used in `o` and
+/// `k` are replaced by their expressions, which a window cannot see by name.
+fn limit_by_as_window(query: &mut Query) {
+    let Some(LimitClause::LimitOffset {
+        limit: Some(limit),
+        offset,
+        limit_by,
+    }) = &query.limit_clause
+    else {
+        return;
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return;
+    };
+    if limit_by.is_empty() {
+        return;
+    }
+    let aliased: Vec<(&str, &Expr)> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.as_str(), expr)),
+            _ => None,
+        })
+        .collect();
+    let resolved = |expr: &Expr| -> String {
+        match expr {
+            Expr::Identifier(ident) => aliased
+                .iter()
+                .find(|(alias, _)| *alias == ident.value)
+                .map_or(expr.to_string(), |(_, aliased)| aliased.to_string()),
+            other => other.to_string(),
+        }
+    };
+    let by: Vec<String> = limit_by.iter().map(resolved).collect();
+    let order: Vec<String> = match query.order_by.as_ref().map(|order| &order.kind) {
+        Some(OrderByKind::Expressions(items)) => items
+            .iter()
+            .map(|item| format!("{} {}", resolved(&item.expr), item.options))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let order_clause = if order.is_empty() {
+        String::new()
+    } else {
+        format!("ORDER BY {}", order.join(", "))
+    };
+    let skip = offset
+        .as_ref()
+        .map_or("0".to_string(), |offset| offset.value.to_string());
+    let limit = limit.to_string();
+    let mut inner = query.clone();
+    inner.limit_clause = None;
+    inner.order_by = None;
+    let windows = [
+        format!(
+            "row_number() OVER (PARTITION BY {} {order_clause}) AS {LIMIT_BY_ROW}",
+            by.join(", ")
+        ),
+        format!("row_number() OVER ({order_clause}) AS {LIMIT_BY_ORDER}"),
+    ];
+    if let SetExpr::Select(inner_select) = inner.body.as_mut() {
+        for window in windows {
+            let Ok(SelectItem::ExprWithAlias { expr, alias }) = Parser::new(&ClickHouseDialect {})
+                .try_with_sql(&window)
+                .and_then(|mut parser| parser.parse_select_item())
+            else {
+                return;
+            };
+            inner_select
+                .projection
+                .push(SelectItem::ExprWithAlias { expr, alias });
+        }
+    }
+    let sql = format!(
+        "SELECT * EXCEPT ({LIMIT_BY_ROW}, {LIMIT_BY_ORDER}) FROM ({inner}) AS __limit_by \
+         WHERE {LIMIT_BY_ROW} > ({skip}) AND {LIMIT_BY_ROW} <= ({skip}) + ({limit}) \
+         ORDER BY {LIMIT_BY_ORDER}"
+    );
+    if let Ok(Statement::Query(rewritten)) = Parser::new(&ClickHouseDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut parser| parser.parse_statement())
+    {
+        *query = *rewritten;
+    }
 }
 
 /// Rewrites clauses: the `numbers` table function, literal numbers as conditions.
@@ -138,6 +234,38 @@ impl VisitorMut for ClauseRewriter {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// `x = true`: ClickHouse compares a UInt8 (a comparison, `max(a = b)`) with a Bool; the other
+/// side is cast to Boolean, which leaves a boolean as it is.
+fn compare_with_boolean_literal(expr: &mut Expr) {
+    let Expr::BinaryOp { left, op, right } = expr else {
+        return;
+    };
+    if !matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) {
+        return;
+    }
+    let is_boolean_literal = |side: &Expr| matches!(side, Expr::Value(value) if matches!(value.value, Value::Boolean(_)));
+    let other = if is_boolean_literal(right) {
+        left
+    } else if is_boolean_literal(left) {
+        right
+    } else {
+        return;
+    };
+    cast_to_boolean(other);
+}
+
+/// `CAST(expr AS BOOLEAN)` in place of `expr`.
+fn cast_to_boolean(expr: &mut Expr) {
+    let operand = std::mem::replace(expr, Expr::value(Value::Null));
+    *expr = Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(operand),
+        data_type: DataType::Boolean,
+        array: false,
+        format: None,
+    };
 }
 
 /// True for expressions that are booleans by their form: comparisons, logic, tests.
@@ -189,14 +317,7 @@ fn as_condition(condition: &mut Expr) {
         } => as_condition(expr),
         Expr::Nested(inner) => as_condition(inner),
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) | Expr::Value(_) => {
-            let operand = std::mem::replace(condition, Expr::value(Value::Null));
-            *condition = Expr::Cast {
-                kind: CastKind::Cast,
-                expr: Box::new(operand),
-                data_type: DataType::Boolean,
-                array: false,
-                format: None,
-            };
+            cast_to_boolean(condition)
         }
         _ => {}
     }
@@ -644,8 +765,8 @@ fn rewrite_function(function: &mut Function) {
     if lower.as_deref() == Some("quantile") {
         quantile_as_percentile(function);
     }
-    // `sum(x = 1)`: ClickHouse adds up comparisons, which it answers as UInt8.
-    if matches!(lower.as_deref(), Some("sum" | "avg"))
+    // `sum(x = 1)`, `max(x = 1)`: ClickHouse aggregates comparisons as the UInt8 they are.
+    if matches!(lower.as_deref(), Some("sum" | "avg" | "min" | "max"))
         && let FunctionArguments::List(list) = &mut function.args
         && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(argument))] = list.args.as_mut_slice()
         && is_boolean_form(argument)

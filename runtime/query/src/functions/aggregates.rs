@@ -111,7 +111,12 @@ impl AggregateUDFImpl for ClickHouseAggregate {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        self.inner.state_fields(args)
+        // A partial state is NULL where a partition saw no rows, whatever the final result.
+        let return_field = Arc::new(args.return_field.as_ref().clone().with_nullable(true));
+        self.inner.state_fields(StateFieldsArgs {
+            return_field,
+            ..args
+        })
     }
 
     fn groups_accumulator_supported(&self, args: AccumulatorArgs) -> bool {

@@ -3,9 +3,10 @@
 //! floats). `intDiv` by zero is an error, `intDivOrZero` by zero is 0. The operators
 //! themselves are typed in `coercion.rs`.
 
-use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
+use arrow::array::{ArrayRef, AsArray, Int64Array};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, FieldRef};
+use arrow::compute::kernels::arity::binary;
+use arrow::datatypes::{DataType, FieldRef, Float64Type, Int64Type};
 use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
@@ -84,30 +85,18 @@ impl ScalarUDFImpl for IntDiv {
         let quotients: Int64Array = if integers {
             let dividends = cast(&arrays[0], &DataType::Int64)?;
             let divisors = cast(&arrays[1], &DataType::Int64)?;
-            let dividends = dividends
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .expect("Int64");
-            let divisors = divisors
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .expect("Int64");
-            self.divide(dividends.iter().zip(divisors.iter()), |a, b| {
-                (b != 0).then(|| a.wrapping_div(b))
+            let divisors = divisors.as_primitive::<Int64Type>();
+            self.check_divisors(divisors.iter().any(|d| d == Some(0)))?;
+            binary(dividends.as_primitive::<Int64Type>(), divisors, |a, b| {
+                if b == 0 { 0 } else { a.wrapping_div(b) }
             })?
         } else {
             let dividends = cast(&arrays[0], &DataType::Float64)?;
             let divisors = cast(&arrays[1], &DataType::Float64)?;
-            let dividends = dividends
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .expect("Float64");
-            let divisors = divisors
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .expect("Float64");
-            self.divide(dividends.iter().zip(divisors.iter()), |a, b| {
-                (b != 0.0).then(|| (a / b).trunc() as i64)
+            let divisors = divisors.as_primitive::<Float64Type>();
+            self.check_divisors(divisors.iter().any(|d| d == Some(0.0)))?;
+            binary(dividends.as_primitive::<Float64Type>(), divisors, |a, b| {
+                if b == 0.0 { 0 } else { (a / b).trunc() as i64 }
             })?
         };
         let result: ArrayRef = cast(&quotients, args.return_field.data_type())?;
@@ -116,21 +105,11 @@ impl ScalarUDFImpl for IntDiv {
 }
 
 impl IntDiv {
-    /// Divides pairs with `quotient`, which answers None for a zero divisor.
-    fn divide<T>(
-        &self,
-        pairs: impl Iterator<Item = (Option<T>, Option<T>)>,
-        quotient: impl Fn(T, T) -> Option<i64>,
-    ) -> Result<Int64Array> {
-        pairs
-            .map(|pair| match pair {
-                (Some(a), Some(b)) => match quotient(a, b) {
-                    Some(q) => Ok(Some(q)),
-                    None if self.or_zero => Ok(Some(0)),
-                    None => exec_err!("Division by zero in {}", self.name),
-                },
-                _ => Ok(None),
-            })
-            .collect()
+    /// `intDiv` by zero is an error; `intDivOrZero` answers 0.
+    fn check_divisors(&self, any_zero: bool) -> Result<()> {
+        if any_zero && !self.or_zero {
+            return exec_err!("Division by zero in {}", self.name);
+        }
+        Ok(())
     }
 }

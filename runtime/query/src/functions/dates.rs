@@ -130,6 +130,12 @@ fn to_seconds(array: &ArrayRef) -> Result<TimestampSecondArray> {
         .clone())
 }
 
+/// The UTC day of each time.
+fn utc_days(array: &ArrayRef) -> Result<ArrayRef> {
+    let days: Date32Array = to_seconds(array)?.unary(|s| s.div_euclid(86_400) as i32);
+    Ok(Arc::new(days))
+}
+
 /// Rounds seconds down to a multiple of `step` (UTC; zones with whole-hour offsets agree for
 /// hours).
 fn floor_seconds(array: &ArrayRef, step: i64) -> Result<ArrayRef> {
@@ -192,13 +198,14 @@ impl ScalarUDFImpl for DateFunction {
         let result: ArrayRef = match self.kind {
             DateKind::ToDate => match array.data_type() {
                 DataType::Date32 => array,
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                    let seconds = to_seconds(&array)?;
-                    Arc::new(Date32Array::from_iter(
-                        seconds
-                            .iter()
-                            .map(|v| v.map(|s| s.div_euclid(86_400) as i32)),
-                    ))
+                // Text, and times in UTC, whose days are whole multiples of 86,400 seconds.
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => utc_days(&array)?,
+                DataType::Timestamp(_, tz)
+                    if tz
+                        .as_deref()
+                        .is_none_or(|tz| tz == colibri_types::DEFAULT_TIME_ZONE) =>
+                {
+                    utc_days(&array)?
                 }
                 _ => cast(&array, &DataType::Date32)?,
             },

@@ -17,10 +17,8 @@ use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
-use serde::de::{
-    DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::{columnar, nullable_if_an_argument_is};
@@ -190,7 +188,8 @@ impl<'de> Visitor<'de> for Seek<'_> {
         loop {
             position += 1;
             let element = if found.is_none() && position == *index {
-                seq.next_element_seed(Seek(rest))?.map(|value| found = value)
+                seq.next_element_seed(Seek(rest))?
+                    .map(|value| found = value)
             } else {
                 seq.next_element::<IgnoredAny>()?.map(|_| ())
             };
@@ -241,7 +240,9 @@ fn descend(mut value: &Value, path: &[Step]) -> Option<Value> {
     for step in path {
         value = match (step, value) {
             (Step::Key(key), Value::Object(object)) => object.get(key)?,
-            (Step::Index(index), Value::Array(items)) => items.get(position(items.len(), *index)?)?,
+            (Step::Index(index), Value::Array(items)) => {
+                items.get(position(items.len(), *index)?)?
+            }
             (Step::Index(index), Value::Object(object)) => {
                 object.values().nth(position(object.len(), *index)?)?
             }
