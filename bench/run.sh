@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Colibri benchmarks: events ingestion (batched NDJSON and single events), CSV import, and the cost of the
-# WebAssembly hop (the same trivial handler as a component and as a native route).
+# Colibri benchmarks: events ingestion (batched NDJSON and single events), CSV import, web-analytics
+# queries over 10M rows, and the cost of the WebAssembly hop (the same trivial handler as a component and as a native route).
 # Needs: a release build (made here), wrk (apt-get install wrk), python3; chdb and duckdb
 # (installed here with pip if missing) for the comparison with ClickHouse and DuckDB ingestion.
 set -euo pipefail
@@ -34,6 +34,9 @@ python3 bench/compare.py 1000 200
 
 echo "== CSV import: one 1M-row file, Colibri vs chDB vs DuckDB"
 python3 bench/csv_import.py "http://127.0.0.1:$PORT" "$TOKEN" 1000000
+
+echo "== web-analytics queries over 10M rows: Colibri vs chDB vs DuckDB"
+python3 bench/analytics.py "http://127.0.0.1:$PORT" "$TOKEN" 10000000
 
 cat > "$DATA/event.lua" <<'LUA'
 wrk.method = "POST"
