@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Colibri benchmarks: events ingestion (batched NDJSON and single events), CSV import, web-analytics
-# queries over 10M rows, and the cost of the WebAssembly hop (the same trivial handler as a component and as a native route).
+# queries over 10M rows, and the cost of the WebAssembly hop (the same trivial handler as a
+# component and as a native route).
 # Needs: a release build (made here), wrk (apt-get install wrk), python3; chdb and duckdb
 # (installed here with pip if missing) for the comparison with ClickHouse and DuckDB ingestion.
 set -euo pipefail
