@@ -1,4 +1,4 @@
-//! Aggregate functions.
+//! Aggregate functions: `uniq`, `topK`, and DataFusion's with ClickHouse's results.
 //!
 //! `sum`, `min`, `max`, `avg`, `median`, `percentile_cont`, `first_value` and `last_value` are DataFusion's, given
 //! ClickHouse's result types: nullable only when the argument is, and, over no rows, the
@@ -24,10 +24,14 @@ use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, ReversedUDAF,
     Signature, Volatility,
 };
+use datafusion::physical_expr::expressions::Literal;
 
 pub fn functions() -> Vec<AggregateUDF> {
     vec![
         AggregateUDF::new_from_impl(Uniq::new()),
+        AggregateUDF::new_from_impl(TopK {
+            signature: Signature::any(2, Volatility::Immutable),
+        }),
         ClickHouseAggregate::wrap(sum_udaf(), Empty::Default),
         ClickHouseAggregate::wrap(min_udaf(), Empty::Default),
         ClickHouseAggregate::wrap(max_udaf(), Empty::Default),
@@ -322,5 +326,161 @@ impl AggregateUDFImpl for Uniq {
 
     fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
         self.count.default_value(data_type)
+    }
+}
+
+/// `topK(k)(x)`, rewritten to `topK(x, k)`: the `k` most frequent values, most frequent first
+/// (ties in the order first seen). Exact: ClickHouse's Space-Saving sketch gives the same
+/// answer while the distinct values fit its table.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct TopK {
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for TopK {
+    fn name(&self) -> &str {
+        "topk"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(Arc::new(Field::new(
+            "item",
+            arg_types[0].clone(),
+            false,
+        ))))
+    }
+
+    fn is_nullable(&self) -> bool {
+        false
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let values = args.input_fields[0].data_type().clone();
+        Ok(vec![
+            Arc::new(Field::new_list(
+                format!("{}[values]", args.name),
+                Field::new_list_field(values, true),
+                true,
+            )),
+            Arc::new(Field::new_list(
+                format!("{}[counts]", args.name),
+                Field::new_list_field(DataType::UInt64, true),
+                true,
+            )),
+        ])
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        let k = args
+            .exprs
+            .get(1)
+            .and_then(|k| k.downcast_ref::<Literal>())
+            .and_then(|k| k.value().cast_to(&DataType::UInt64).ok())
+            .and_then(|k| match k {
+                ScalarValue::UInt64(Some(k)) => Some(k as usize),
+                _ => None,
+            });
+        let Some(k) = k else {
+            return datafusion::common::plan_err!("topK takes a constant number of values");
+        };
+        Ok(Box::new(TopKAccumulator {
+            k,
+            data_type: args.expr_fields[0].data_type().clone(),
+            positions: std::collections::HashMap::new(),
+            counts: Vec::new(),
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct TopKAccumulator {
+    k: usize,
+    data_type: DataType,
+    /// Where each value seen is in `counts`.
+    positions: std::collections::HashMap<ScalarValue, usize>,
+    /// Each value seen with how many times, in the order first seen.
+    counts: Vec<(ScalarValue, u64)>,
+}
+
+impl TopKAccumulator {
+    fn add(&mut self, value: ScalarValue, count: u64) {
+        match self.positions.get(&value) {
+            Some(&position) => self.counts[position].1 += count,
+            None => {
+                self.positions.insert(value.clone(), self.counts.len());
+                self.counts.push((value, count));
+            }
+        }
+    }
+}
+
+impl Accumulator for TopKAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let values = &values[0];
+        for row in 0..values.len() {
+            if values.is_valid(row) {
+                self.add(ScalarValue::try_from_array(values, row)?, 1);
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        use arrow::array::AsArray;
+        let (values, counts) = (states[0].as_list::<i32>(), states[1].as_list::<i32>());
+        for row in 0..values.len() {
+            if values.is_null(row) {
+                continue;
+            }
+            let (row_values, row_counts) = (values.value(row), counts.value(row));
+            let row_counts = row_counts.as_primitive::<arrow::datatypes::UInt64Type>();
+            for i in 0..row_values.len() {
+                self.add(
+                    ScalarValue::try_from_array(&row_values, i)?,
+                    row_counts.value(i),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let (values, counts): (Vec<ScalarValue>, Vec<ScalarValue>) = self
+            .counts
+            .iter()
+            .map(|(value, count)| (value.clone(), ScalarValue::UInt64(Some(*count))))
+            .unzip();
+        Ok(vec![
+            ScalarValue::List(ScalarValue::new_list(&values, &self.data_type, true)),
+            ScalarValue::List(ScalarValue::new_list(&counts, &DataType::UInt64, true)),
+        ])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let mut ranked: Vec<&(ScalarValue, u64)> = self.counts.iter().collect();
+        ranked.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+        let top: Vec<ScalarValue> = ranked
+            .into_iter()
+            .take(self.k)
+            .map(|(value, _)| value.clone())
+            .collect();
+        Ok(ScalarValue::List(ScalarValue::new_list(
+            &top,
+            &self.data_type,
+            false,
+        )))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+            + self
+                .counts
+                .iter()
+                .map(|(value, _)| 2 * value.size() + 16)
+                .sum::<usize>()
     }
 }

@@ -13,7 +13,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use super::{columnar, nullable_if_an_argument_is};
+use super::{arguments_as_arrays, columnar, nullable_if_an_argument_is};
 use crate::coercion::{integer, integer_type};
 
 pub fn functions() -> Vec<ScalarUDF> {
@@ -75,11 +75,7 @@ impl ScalarUDFImpl for IntDiv {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let is_scalar = args
-            .args
-            .iter()
-            .all(|arg| matches!(arg, ColumnarValue::Scalar(_)));
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let (arrays, is_scalar) = arguments_as_arrays(&args.args)?;
         let integers =
             integer(arrays[0].data_type()).is_some() && integer(arrays[1].data_type()).is_some();
         let quotients: Int64Array = if integers {

@@ -1,5 +1,5 @@
 //! Type conversions: `toInt8` ... `toUInt64`, `toFloat32`/`toFloat64` (with their `OrZero` and
-//! `OrNull` forms), `toString` and `toTypeName`. Integers narrow by wrapping, as ClickHouse does
+//! `OrNull` forms), `toString`, `toTypeName` and `assumeNotNull`. Integers narrow by wrapping, as ClickHouse does
 //! (`toInt8(300)` is 44); a string that is not a number is an error, zero (`OrZero`) or NULL
 //! (`OrNull`).
 
@@ -56,7 +56,51 @@ pub fn functions() -> Vec<ScalarUDF> {
     functions.push(ScalarUDF::new_from_impl(ToTypeName {
         signature: Signature::any(1, Volatility::Immutable),
     }));
+    functions.push(ScalarUDF::new_from_impl(AssumeNotNull {
+        signature: Signature::any(1, Volatility::Immutable),
+    }));
     functions
+}
+
+/// `assumeNotNull(x)`: `x` as a non-nullable value; a NULL reads as what lies under it, the
+/// type's default (`0`, `''`), as in ClickHouse.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct AssumeNotNull {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for AssumeNotNull {
+    fn name(&self) -> &str {
+        "assumenotnull"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        Ok(args[0].clone())
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let data_type = args.arg_fields[0].data_type().clone();
+        Ok(Arc::new(Field::new(self.name(), data_type, false)))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let is_scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
+        let values = args.args[0].to_array(args.number_rows)?;
+        let filled = match values.logical_nulls() {
+            Some(nulls) if nulls.null_count() > 0 => {
+                let defaults =
+                    ScalarValue::new_default(values.data_type())?.to_array_of_size(values.len())?;
+                let valid = arrow::array::BooleanArray::new(nulls.into_inner(), None);
+                zip(&valid, &values, &defaults)?
+            }
+            _ => values,
+        };
+        super::columnar(filled, is_scalar)
+    }
 }
 
 /// `toTypeName(x)`: the ClickHouse name of the argument's type.

@@ -7,13 +7,13 @@ use arrow::array::{
 };
 use arrow::compute::cast;
 use arrow::datatypes::{
-    DataType, FieldRef, Int64Type, IntervalMonthDayNano, TimeUnit, TimestampSecondType,
+    DataType, Field, FieldRef, Int64Type, IntervalMonthDayNano, TimeUnit, TimestampSecondType,
 };
 use datafusion::common::types::{NativeType, logical_int64};
-use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     Coercion, ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, TypeSignatureClass, Volatility,
+    Signature, TypeSignature, TypeSignatureClass, Volatility,
 };
 
 use super::{columnar, nullable_if_an_argument_is};
@@ -47,6 +47,9 @@ pub fn functions() -> Vec<ScalarUDF> {
         .into_iter()
         .map(ScalarUDF::new_from_impl)
         .chain(std::iter::once(ScalarUDF::new_from_impl(DateDiff {
+            signature: Signature::any(3, Volatility::Immutable),
+        })))
+        .chain(std::iter::once(ScalarUDF::new_from_impl(StartOfInterval {
             signature: Signature::any(3, Volatility::Immutable),
         })))
         .chain(
@@ -104,6 +107,11 @@ impl DateFunction {
     fn new(name: &'static str, kind: DateKind) -> Self {
         let signature = match kind {
             DateKind::Now | DateKind::Today => Signature::nullary(Volatility::Stable),
+            // `toDateTime(x, 'Europe/Madrid')`: the time zone to read `x` in and show it in.
+            DateKind::ToDate | DateKind::ToDateTime => Signature::one_of(
+                vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+                Volatility::Immutable,
+            ),
             _ => Signature::any(1, Volatility::Immutable),
         };
         DateFunction {
@@ -118,6 +126,19 @@ fn time_zone_of(data_type: &DataType) -> Arc<str> {
     match data_type {
         DataType::Timestamp(_, Some(tz)) => tz.clone(),
         _ => colibri_types::DEFAULT_TIME_ZONE.into(),
+    }
+}
+
+/// A time zone argument: a constant string naming a zone.
+fn time_zone_argument(value: Option<&ScalarValue>) -> Result<Arc<str>> {
+    match value {
+        Some(ScalarValue::Utf8(Some(zone)) | ScalarValue::Utf8View(Some(zone))) => {
+            if zone.parse::<chrono_tz::Tz>().is_err() {
+                return plan_err!("Unknown time zone: {zone}");
+            }
+            Ok(zone.as_str().into())
+        }
+        _ => plan_err!("the time zone must be a constant string"),
     }
 }
 
@@ -171,6 +192,12 @@ impl ScalarUDFImpl for DateFunction {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        if self.kind == DateKind::ToDateTime && args.arg_fields.len() == 2 {
+            let zone = time_zone_argument(args.scalar_arguments[1])?;
+            let nullable = args.arg_fields[0].is_nullable();
+            let data_type = DataType::Timestamp(TimeUnit::Second, Some(zone));
+            return Ok(Arc::new(Field::new(self.name, data_type, nullable)));
+        }
         nullable_if_an_argument_is(self, args)
     }
 
@@ -194,7 +221,14 @@ impl ScalarUDFImpl for DateFunction {
             return exec_err!("{} expects one argument", self.name);
         };
         let is_scalar = matches!(arg, ColumnarValue::Scalar(_));
-        let array = arg.to_array(args.number_rows)?;
+        let mut array = arg.to_array(args.number_rows)?;
+        if let Some(zone) = args.args.get(1) {
+            let zone = match zone {
+                ColumnarValue::Scalar(zone) => time_zone_argument(Some(zone))?,
+                ColumnarValue::Array(_) => time_zone_argument(None)?,
+            };
+            array = cast(&array, &DataType::Timestamp(TimeUnit::Second, Some(zone)))?;
+        }
         let result: ArrayRef = match self.kind {
             DateKind::ToDate => match array.data_type() {
                 DataType::Date32 => array,
@@ -570,5 +604,113 @@ impl ScalarUDFImpl for StartOfPeriod {
             .collect();
         let result: ArrayRef = Arc::new(days);
         columnar(result, is_scalar)
+    }
+}
+
+/// `toStartOfInterval(t, INTERVAL n unit)`, which the rewriter passes as
+/// `toStartOfInterval(t, n, 'unit')`: the start of the `n`-unit interval holding `t`, counted
+/// from the epoch (weeks from Monday 1970-01-05, months from January 1970). Seconds to days
+/// give a DateTime (in UTC, as `toStartOfHour`), weeks to years a Date.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct StartOfInterval {
+    signature: Signature,
+}
+
+impl StartOfInterval {
+    /// The unit's length in seconds, or None for the units of the calendar.
+    fn seconds(unit: &str) -> Option<i64> {
+        match unit {
+            "second" => Some(1),
+            "minute" => Some(60),
+            "hour" => Some(3_600),
+            "day" => Some(86_400),
+            _ => None,
+        }
+    }
+
+    fn unit(value: Option<&ScalarValue>) -> Result<&str> {
+        match value {
+            Some(ScalarValue::Utf8(Some(unit))) => Ok(unit),
+            _ => plan_err!("toStartOfInterval takes an INTERVAL"),
+        }
+    }
+}
+
+impl ScalarUDFImpl for StartOfInterval {
+    fn name(&self) -> &str {
+        "tostartofinterval"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        plan_err!("toStartOfInterval is typed from its unit")
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let unit = Self::unit(args.scalar_arguments[2])?;
+        let data_type = match Self::seconds(unit) {
+            Some(_) => DataType::Timestamp(
+                TimeUnit::Second,
+                Some(time_zone_of(args.arg_fields[0].data_type())),
+            ),
+            None if ["week", "month", "quarter", "year"].contains(&unit) => DataType::Date32,
+            None => return plan_err!("toStartOfInterval does not take intervals of {unit}s"),
+        };
+        let nullable = args.arg_fields[0].is_nullable();
+        Ok(Arc::new(Field::new(self.name(), data_type, nullable)))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use chrono::Datelike;
+        let ColumnarValue::Scalar(count) = &args.args[1] else {
+            return exec_err!("toStartOfInterval takes a constant interval");
+        };
+        let count = match count.cast_to(&DataType::Int64)? {
+            ScalarValue::Int64(Some(count)) if count > 0 => count,
+            _ => return exec_err!("toStartOfInterval takes a positive interval"),
+        };
+        let unit = match &args.args[2] {
+            ColumnarValue::Scalar(unit) => Self::unit(Some(unit))?,
+            ColumnarValue::Array(_) => Self::unit(None)?,
+        };
+        let is_scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
+        let times = args.args[0].to_array(args.number_rows)?;
+        if let Some(seconds) = Self::seconds(unit) {
+            return columnar(floor_seconds(&times, seconds * count)?, is_scalar);
+        }
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+        let days: Date32Array = local_times(&times)?
+            .iter()
+            .map(|time| {
+                let date = (*time)?.date();
+                let start = match unit {
+                    "week" => {
+                        // Days since Monday 1970-01-05, rounded down to whole intervals.
+                        let days = (date - epoch).num_days() - 4;
+                        return Some((days - days.rem_euclid(7 * count) + 4) as i32);
+                    }
+                    "month" | "quarter" | "year" => {
+                        let months_per = match unit {
+                            "month" => 1,
+                            "quarter" => 3,
+                            _ => 12,
+                        } * count;
+                        let months = i64::from(date.year() - 1970) * 12 + i64::from(date.month0());
+                        let start = months - months.rem_euclid(months_per);
+                        chrono::NaiveDate::from_ymd_opt(
+                            1970 + start.div_euclid(12) as i32,
+                            start.rem_euclid(12) as u32 + 1,
+                            1,
+                        )?
+                    }
+                    _ => return None,
+                };
+                Some((start - epoch).num_days() as i32)
+            })
+            .collect();
+        columnar(Arc::new(days), is_scalar)
     }
 }

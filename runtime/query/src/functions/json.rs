@@ -1,4 +1,5 @@
-//! JSON functions over String values (`JSONExtractString(payload, 'meta', 'source')`). The
+//! JSON functions over String values (`JSONExtractString(payload, 'meta', 'source')`,
+//! `JSONExtract(payload, 'tags', 'Array(String)')`). The
 //! path is keys (strings) and 1-based indexes (negative from the end), given as literals. As
 //! in ClickHouse, a missing or mistyped value gives the type's default (`''`, `0`), never an
 //! error; a NULL document gives NULL.
@@ -10,9 +11,12 @@ use arrow::array::{
     Array, ArrayRef, AsArray, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
     UInt8Builder, UInt64Builder,
 };
+use arrow::buffer::OffsetBuffer;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::common::{Result, ScalarValue, exec_err};
+use colibri_types::ChType;
+use datafusion::common::scalar::ScalarStructBuilder;
+use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
@@ -80,6 +84,11 @@ pub fn functions() -> Vec<ScalarUDF> {
             signature: Signature::variadic_any(Volatility::Immutable),
         })
     })
+    .chain(std::iter::once(ScalarUDF::new_from_impl(
+        JsonExtractTyped {
+            signature: Signature::variadic_any(Volatility::Immutable),
+        },
+    )))
     .collect()
 }
 
@@ -106,6 +115,18 @@ fn step(value: &ScalarValue) -> Result<Step> {
         ScalarValue::Utf8(Some(key)) => Ok(Step::Key(key)),
         other => exec_err!("a JSON path step must be a key or an index, not {other}"),
     }
+}
+
+/// The steps of a path given as arguments, which must be literals.
+fn literal_path(args: &[ColumnarValue], function: &str) -> Result<Vec<Step>> {
+    args.iter()
+        .map(|arg| match arg {
+            ColumnarValue::Scalar(value) => step(value),
+            ColumnarValue::Array(_) => {
+                exec_err!("{function}: the path must be literal keys or indexes")
+            }
+        })
+        .collect()
 }
 
 /// The value at `path` in `document`, None when the document is not JSON or the path leads
@@ -418,18 +439,178 @@ impl ScalarUDFImpl for JsonFunction {
         let Some((document, path)) = args.args.split_first() else {
             return exec_err!("{} expects a JSON document", self.name);
         };
-        let path = path
-            .iter()
-            .map(|step_arg| match step_arg {
-                ColumnarValue::Scalar(value) => step(value),
-                ColumnarValue::Array(_) => {
-                    exec_err!("{}: the path must be literal keys or indexes", self.name)
-                }
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let path = literal_path(path, self.name)?;
         let is_scalar = matches!(document, ColumnarValue::Scalar(_));
         let documents = document.to_array(args.number_rows)?;
         let result = self.extract(&documents, &path)?;
+        columnar(result, is_scalar)
+    }
+}
+
+/// `JSONExtract(json, path..., 'Type')`: the value at the path as the ClickHouse type named
+/// last, read leniently as ClickHouse reads it: numbers from strings (`"12"` as Int64 is 12),
+/// any value as String (its JSON text when it is not a string), arrays, maps and tuples element
+/// by element, and the type's default for what does not convert (a NULL for Nullable types).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonExtractTyped {
+    signature: Signature,
+}
+
+/// The ClickHouse type named by the last argument.
+fn extracted_type(value: Option<&ScalarValue>) -> Result<ChType> {
+    match value {
+        Some(ScalarValue::Utf8(Some(name))) => name
+            .parse::<ChType>()
+            .map_err(|e| DataFusionError::Plan(format!("JSONExtract: {e}"))),
+        _ => plan_err!("JSONExtract takes the name of a type as its last argument"),
+    }
+}
+
+/// `value` (None when absent) as a scalar of ClickHouse type `ty`.
+fn typed(value: Option<&Value>, ty: &ChType) -> Result<ScalarValue> {
+    let arrow = ty.arrow_type();
+    let default = || match ty.is_nullable() {
+        true => ScalarValue::try_from(&arrow),
+        false => ScalarValue::new_default(&arrow),
+    };
+    Ok(match (ty, value) {
+        (ChType::Nullable(_), None | Some(Value::Null)) => default()?,
+        (ChType::Nullable(inner) | ChType::LowCardinality(inner), value) => typed(value, inner)?,
+        (ChType::Array(item), value) => {
+            let items = match value {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| typed(Some(v), item))
+                    .collect::<Result<Vec<_>>>()?,
+                _ => Vec::new(),
+            };
+            ScalarValue::List(ScalarValue::new_list(
+                &items,
+                &item.arrow_type(),
+                item.is_nullable(),
+            ))
+        }
+        (ChType::Tuple(elements), value) => {
+            let DataType::Struct(fields) = &arrow else {
+                unreachable!("a tuple is a struct");
+            };
+            let mut tuple = ScalarStructBuilder::new();
+            for (i, ((name, element), field)) in elements.iter().zip(fields.iter()).enumerate() {
+                let found = match (name, value) {
+                    (Some(name), Some(Value::Object(object))) => object.get(name),
+                    (None, Some(Value::Object(object))) => object.values().nth(i),
+                    (_, Some(Value::Array(items))) => items.get(i),
+                    _ => None,
+                };
+                tuple = tuple.with_scalar(field.as_ref().clone(), typed(found, element)?);
+            }
+            tuple.build()?
+        }
+        (ChType::Map(key, item), value) => {
+            let DataType::Map(entries, sorted) = &arrow else {
+                unreachable!("a map is a map");
+            };
+            let DataType::Struct(entry_fields) = entries.data_type() else {
+                unreachable!("map entries are structs");
+            };
+            let (mut keys, mut values) = (Vec::new(), Vec::new());
+            if let Some(Value::Object(object)) = value {
+                for (k, v) in object {
+                    keys.push(typed(Some(&Value::String(k.clone())), key)?);
+                    values.push(typed(Some(v), item)?);
+                }
+            }
+            let column = |scalars: Vec<ScalarValue>, field: &FieldRef| match scalars.is_empty() {
+                true => Ok(arrow::array::new_empty_array(field.data_type())),
+                false => ScalarValue::iter_to_array(scalars),
+            };
+            let entries_array = arrow::array::StructArray::try_new(
+                entry_fields.clone(),
+                vec![
+                    column(keys, &entry_fields[0])?,
+                    column(values, &entry_fields[1])?,
+                ],
+                None,
+            )?;
+            let length = entries_array.len();
+            ScalarValue::Map(Arc::new(arrow::array::MapArray::try_new(
+                Arc::clone(entries),
+                OffsetBuffer::from_lengths([length]),
+                entries_array,
+                None,
+                *sorted,
+            )?))
+        }
+        (ChType::String, Some(Value::String(text))) => ScalarValue::Utf8(Some(text.clone())),
+        (ChType::String, Some(Value::Null) | None) => default()?,
+        (ChType::String, Some(other)) => ScalarValue::Utf8(Some(other.to_string())),
+        (_, Some(value)) => {
+            let source = match value {
+                Value::String(text) => ScalarValue::Utf8(Some(text.clone())),
+                Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                    (Some(i), _) => ScalarValue::Int64(Some(i)),
+                    (None, Some(u)) => ScalarValue::UInt64(Some(u)),
+                    _ => ScalarValue::Float64(n.as_f64()),
+                },
+                Value::Bool(b) => ScalarValue::UInt8(Some(u8::from(*b))),
+                _ => return default(),
+            };
+            match source.cast_to(&arrow) {
+                Ok(converted) if !converted.is_null() => converted,
+                _ => default()?,
+            }
+        }
+        (_, None) => default()?,
+    })
+}
+
+impl ScalarUDFImpl for JsonExtractTyped {
+    fn name(&self) -> &str {
+        "jsonextract"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        plan_err!("JSONExtract is typed from its last argument")
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        if args.arg_fields.len() < 2 {
+            return plan_err!("JSONExtract takes a JSON document and the name of a type");
+        }
+        let ty = extracted_type(*args.scalar_arguments.last().expect("two arguments"))?;
+        let nullable = ty.is_nullable() || args.arg_fields[0].is_nullable();
+        Ok(Arc::new(Field::new(self.name(), ty.arrow_type(), nullable)))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [document, path @ .., ty] = args.args.as_slice() else {
+            return exec_err!("JSONExtract takes a JSON document and the name of a type");
+        };
+        let ty = match ty {
+            ColumnarValue::Scalar(name) => extracted_type(Some(name))?,
+            ColumnarValue::Array(_) => extracted_type(None)?,
+        };
+        let path = literal_path(path, self.name())?;
+        let is_scalar = matches!(document, ColumnarValue::Scalar(_));
+        let documents = cast(&document.to_array(args.number_rows)?, &DataType::Utf8)?;
+        let documents = documents.as_string::<i32>();
+        let null = ScalarValue::try_from(&ty.arrow_type())?;
+        let values = documents
+            .iter()
+            .map(|document| match document {
+                None => Ok(null.clone()),
+                Some(document) => typed(find(document, &path).as_ref(), &ty),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let result = if values.is_empty() {
+            arrow::array::new_empty_array(&ty.arrow_type())
+        } else {
+            ScalarValue::iter_to_array(values)?
+        };
         columnar(result, is_scalar)
     }
 }

@@ -4,15 +4,21 @@
 
 mod aggregates;
 mod arithmetic;
+mod builtins;
 mod conversions;
 mod dates;
 mod encoding;
 mod formatting;
 mod hashing;
 mod json;
+mod lambdas;
 mod strings;
+mod url_parts;
+mod urls;
 
 use std::sync::Arc;
+
+pub(crate) use lambdas::capture_name;
 
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::Result;
@@ -20,6 +26,7 @@ use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::logical_expr::{ReturnFieldArgs, ScalarUDF, ScalarUDFImpl};
 
 pub fn register_all(state: &mut SessionState) {
+    builtins::register(state);
     let scalars: Vec<ScalarUDF> = dates::functions()
         .into_iter()
         .chain(strings::functions())
@@ -29,6 +36,8 @@ pub fn register_all(state: &mut SessionState) {
         .chain(hashing::functions())
         .chain(encoding::functions())
         .chain(formatting::functions())
+        .chain(lambdas::functions())
+        .chain(urls::functions())
         .collect();
     for function in scalars {
         state
@@ -67,6 +76,15 @@ pub(crate) fn nullable_if_an_argument_is(
         function.return_type(&types)?,
         nullable,
     )))
+}
+
+/// A call's arguments as arrays, and whether they were all scalars (then the result is one).
+pub(crate) fn arguments_as_arrays(
+    args: &[datafusion::logical_expr::ColumnarValue],
+) -> Result<(Vec<arrow::array::ArrayRef>, bool)> {
+    use datafusion::logical_expr::ColumnarValue;
+    let all_scalars = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    Ok((ColumnarValue::values_to_arrays(args)?, all_scalars))
 }
 
 /// A function's result: a scalar when its arguments were scalars, else the array.
@@ -115,6 +133,11 @@ impl ValueBytes {
             data: array.to_data(),
             width,
         })
+    }
+
+    /// Whether the values are numbers or dates (fixed width), not strings.
+    pub(crate) fn is_fixed_width(&self) -> bool {
+        self.width.is_some()
     }
 
     /// The bytes of row `row`, None when it is NULL.

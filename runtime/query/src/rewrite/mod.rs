@@ -13,9 +13,12 @@
 //!   Boolean, and `PREWHERE` joins `WHERE`;
 //! - casts to ClickHouse type names (`CAST(x AS UInt32)`, `x::Nullable(Int64)`) become
 //!   `arrow_cast` to the type's Arrow type;
+//! - calls `calls` translates (lambdas, `toDecimal32`, `toStartOfInterval`, ...);
 //! - `LIMIT n BY k` becomes a `row_number()` window over `k`, filtered;
 //! - a selected expression without an alias is named as ClickHouse names it (`count()`,
 //!   `plus(a, 1)`), which is the key clients read in JSON answers.
+
+mod calls;
 
 use std::ops::ControlFlow;
 
@@ -90,11 +93,29 @@ pub fn rewrite(query: &mut Query) {
             *expr = test;
         }
         compare_with_boolean_literal(expr);
+        // `NOT is_bot`, `5 AND 3`: ClickHouse's logic takes numbers.
+        if matches!(
+            expr,
+            Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                ..
+            } | Expr::BinaryOp {
+                op: BinaryOperator::And | BinaryOperator::Or,
+                ..
+            }
+        ) {
+            as_condition(expr);
+        }
         if let Some(cast) = clickhouse_cast(expr) {
             *expr = cast;
         }
         if let Expr::Function(function) = expr {
-            rewrite_function(function);
+            match calls::translate(function) {
+                Some(translated) => *expr = translated,
+                None => rewrite_function(function),
+            }
+        }
+        if let Expr::Function(function) = expr {
             if let Some(array) = quantiles_as_array(function) {
                 *expr = array;
             } else if let Some(seconds) = unix_timestamp(function) {

@@ -1,0 +1,186 @@
+//! DataFusion's own scalar functions that Colibri uses for ClickHouse's (`lower`, `replace`,
+//! `regexp_replace` for `replaceRegexpAll`, `array_to_string` for `arrayStringConcat`, ...),
+//! given ClickHouse's nullability: DataFusion declares every function's result nullable, so
+//! `lower(browser)` would be a `Nullable(String)` column; in ClickHouse it is nullable only when
+//! an argument is. Only functions that never make a NULL of non-NULL arguments are listed.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::Result;
+use datafusion::execution::{FunctionRegistry, SessionState};
+use datafusion::logical_expr::interval_arithmetic::Interval;
+use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
+use datafusion::logical_expr::sort_properties::{ExprProperties, SortProperties};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature,
+};
+
+/// DataFusion functions whose result is NULL only when an argument is.
+const NULL_ONLY_FROM_ARGUMENTS: &[&str] = &[
+    "lower",
+    "upper",
+    "replace",
+    "regexp_replace",
+    "regexp_like",
+    "array_to_string",
+    "array_sort",
+    "array_has",
+    "array_distinct",
+    "starts_with",
+    "ends_with",
+    "strpos",
+    "substr",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "left",
+    "right",
+    "lpad",
+    "rpad",
+    "repeat",
+    "reverse",
+    "initcap",
+    "translate",
+    "split_part",
+    "character_length",
+    "md5",
+    "to_hex",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "trunc",
+    "signum",
+    "power",
+    "exp",
+    "ln",
+    "log2",
+    "log10",
+    "date_trunc",
+];
+
+/// Replaces each listed DataFusion function in `state` by itself with ClickHouse's
+/// nullability.
+pub fn register(state: &mut SessionState) {
+    for name in NULL_ONLY_FROM_ARGUMENTS {
+        let Ok(inner) = state.udf(name) else {
+            continue;
+        };
+        state
+            .register_udf(Arc::new(ScalarUDF::new_from_impl(NullableLikeArguments {
+                inner,
+            })))
+            .expect("registering a scalar function cannot fail");
+    }
+}
+
+/// A DataFusion function whose result is nullable only when an argument is; everything else
+/// is the function's own.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct NullableLikeArguments {
+    inner: Arc<ScalarUDF>,
+}
+
+impl ScalarUDFImpl for NullableLikeArguments {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn aliases(&self) -> &[String] {
+        self.inner.aliases()
+    }
+
+    fn schema_name(&self, args: &[Expr]) -> Result<String> {
+        self.inner.inner().schema_name(args)
+    }
+
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.inner.return_type(arg_types)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
+        let field = self.inner.return_field_from_args(args)?;
+        Ok(Arc::new(Field::new(
+            field.name(),
+            field.data_type().clone(),
+            nullable,
+        )))
+    }
+
+    fn is_strict(&self) -> bool {
+        self.inner.is_strict()
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        self.inner.invoke_with_args(args)
+    }
+
+    fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
+        self.inner.simplify(args, info)
+    }
+
+    fn short_circuits(&self) -> bool {
+        self.inner.short_circuits()
+    }
+
+    fn evaluate_bounds(&self, input: &[&Interval]) -> Result<Interval> {
+        self.inner.evaluate_bounds(input)
+    }
+
+    fn propagate_constraints(
+        &self,
+        interval: &Interval,
+        inputs: &[&Interval],
+    ) -> Result<Option<Vec<Interval>>> {
+        self.inner.propagate_constraints(interval, inputs)
+    }
+
+    fn output_ordering(&self, inputs: &[ExprProperties]) -> Result<SortProperties> {
+        self.inner.output_ordering(inputs)
+    }
+
+    fn preserves_lex_ordering(&self, inputs: &[ExprProperties]) -> Result<bool> {
+        self.inner.preserves_lex_ordering(inputs)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.inner.coerce_types(arg_types)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.inner.documentation()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::common::ScalarValue;
+
+    #[test]
+    fn results_are_nullable_only_when_an_argument_is() {
+        let mut state = datafusion::execution::SessionStateBuilder::new()
+            .with_default_features()
+            .build();
+        register(&mut state);
+        let lower = state.udf("lower").unwrap();
+        let field = |nullable| Arc::new(Field::new("s", DataType::Utf8, nullable));
+        let value = ScalarValue::Utf8(None);
+        for nullable in [false, true] {
+            let result = lower
+                .return_field_from_args(ReturnFieldArgs {
+                    arg_fields: &[field(nullable)],
+                    scalar_arguments: &[Some(&value)],
+                })
+                .unwrap();
+            assert_eq!(result.is_nullable(), nullable);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! ClickHouse calls said with other calls:
+//! - lambdas: `arrayMap(x -> body, arr)` becomes `arrayMap('x', '<body>', arr, c...)`, the
+//!   lambda's parameters and its body as text, then the arrays, then the outer values the body
+//!   reads (`c...`, named `__capture_0`... in the body), which the higher-order functions plan
+//!   and evaluate over the arrays' elements (`functions::lambdas`);
+//! - `toDecimal32(x, s)` and its siblings become `arrow_cast(x, 'Decimal128(9, s)')`;
+//! - `toStartOfWeek(t, mode)` becomes `toMonday(t)` for the modes whose weeks start on Monday;
+//! - `toStartOfInterval(t, INTERVAL n unit)` becomes `toStartOfInterval(t, n, 'unit')`;
+//! - `topK(n)(x)` becomes `topK(x, n)`;
+//! - `uniq(a, b)`, `uniqExact(a, b)` and `count(DISTINCT a, b)` count distinct `struct(a, b)`;
+//! - `arrayStringConcat` becomes `array_to_string`, `extract(s, re)` the first group of
+//!   `regexp_match` ('' without a match), `replaceRegexpAll`/`replaceRegexpOne`
+//!   `regexp_replace` with the replacement's `\1` spelt `${1}`.
+
+use colibri_types::ChType;
+use datafusion::sql::sqlparser::ast::{
+    DateTimeField, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Ident, Value, visit_expressions_mut,
+};
+
+use std::ops::ControlFlow;
+
+use super::{call, levels, plain_name};
+use crate::functions::capture_name;
+
+/// Higher-order functions (lower-case) that take a lambda first.
+const HIGHER_ORDER: &[&str] = &[
+    "arraymap",
+    "arrayfilter",
+    "arrayexists",
+    "arrayall",
+    "arraycount",
+    "arraysort",
+    "arrayreversesort",
+];
+
+/// The call `function` said another way, or None when it stays as it is.
+pub(super) fn translate(function: &Function) -> Option<Expr> {
+    let name = plain_name(function)?.to_ascii_lowercase();
+    if HIGHER_ORDER.contains(&name.as_str()) {
+        return lambda_call(function);
+    }
+    if name == "topk" {
+        let n = match levels(function).as_deref() {
+            None => Expr::value(Value::Number("10".to_string(), false)),
+            Some([n]) => n.clone(),
+            Some(_) => return None,
+        };
+        let mut args = arguments(function)?;
+        args.push(n);
+        return Some(call("topK", args));
+    }
+    if function.filter.is_some() || function.over.is_some() {
+        return None;
+    }
+    let distinct = matches!(&function.args, FunctionArguments::List(list)
+        if list.duplicate_treatment == Some(DuplicateTreatment::Distinct));
+    let args = arguments(function)?;
+    match (name.as_str(), args.as_slice()) {
+        ("uniq" | "uniqexact" | "count", [_, _, ..]) if name != "count" || distinct => {
+            let mut count = call("count", vec![call("struct", args.clone())]);
+            if let Expr::Function(count) = &mut count
+                && let FunctionArguments::List(list) = &mut count.args
+            {
+                list.duplicate_treatment = Some(DuplicateTreatment::Distinct);
+            }
+            Some(count)
+        }
+        ("todecimal32" | "todecimal64" | "todecimal128" | "todecimal256", [value, scale]) => {
+            let precision = match name.as_str() {
+                "todecimal32" => 9,
+                "todecimal64" => 18,
+                "todecimal128" => 38,
+                _ => 76,
+            };
+            let Expr::Value(scale) = scale else {
+                return None;
+            };
+            let decimal: ChType = format!("Decimal({precision}, {scale})").parse().ok()?;
+            Some(call(
+                "arrow_cast",
+                vec![value.clone(), text(&decimal.arrow_type().to_string())],
+            ))
+        }
+        ("tostartofweek", [time, Expr::Value(mode)]) => {
+            let monday = mode.to_string().parse::<u8>().ok()? % 2 == 1;
+            let name = if monday { "toMonday" } else { "toStartOfWeek" };
+            Some(call(name, vec![time.clone()]))
+        }
+        ("tostartofinterval", [time, Expr::Interval(interval)]) => {
+            let unit = match interval.leading_field.as_ref()? {
+                DateTimeField::Second | DateTimeField::Seconds => "second",
+                DateTimeField::Minute | DateTimeField::Minutes => "minute",
+                DateTimeField::Hour | DateTimeField::Hours => "hour",
+                DateTimeField::Day | DateTimeField::Days => "day",
+                DateTimeField::Week(_) | DateTimeField::Weeks => "week",
+                DateTimeField::Month | DateTimeField::Months => "month",
+                DateTimeField::Quarter => "quarter",
+                DateTimeField::Year | DateTimeField::Years => "year",
+                _ => return None,
+            };
+            Some(call(
+                "toStartOfInterval",
+                vec![time.clone(), (*interval.value).clone(), text(unit)],
+            ))
+        }
+        ("arraystringconcat", [array]) => {
+            Some(call("array_to_string", vec![array.clone(), text("")]))
+        }
+        ("arraystringconcat", [array, separator]) => Some(call(
+            "array_to_string",
+            vec![array.clone(), separator.clone()],
+        )),
+        ("extract", [haystack, pattern]) => {
+            let first = Expr::value(Value::Number("1".to_string(), false));
+            let matched = call("regexp_match", vec![haystack.clone(), pattern.clone()]);
+            Some(call(
+                "coalesce",
+                vec![call("array_element", vec![matched, first]), text("")],
+            ))
+        }
+        ("replaceregexpall" | "replaceregexpone", [haystack, pattern, Expr::Value(value)]) => {
+            let Value::SingleQuotedString(replacement) = &value.value else {
+                return None;
+            };
+            let mut args = vec![
+                haystack.clone(),
+                pattern.clone(),
+                text(&rust_regex_replacement(replacement)),
+            ];
+            if name == "replaceregexpall" {
+                args.push(text("g"));
+            }
+            Some(call("regexp_replace", args))
+        }
+        _ => None,
+    }
+}
+
+/// `f(x, y -> body, a, b)` as `f('x,y', '<body>', a, b, captures...)`.
+fn lambda_call(function: &Function) -> Option<Expr> {
+    let mut args = arguments(function)?;
+    let Some(Expr::Lambda(lambda)) = args.first() else {
+        return None;
+    };
+    let params: Vec<String> = match &lambda.params {
+        datafusion::sql::sqlparser::ast::OneOrManyWithParens::One(param) => {
+            vec![param.name.value.clone()]
+        }
+        datafusion::sql::sqlparser::ast::OneOrManyWithParens::Many(params) => {
+            params.iter().map(|p| p.name.value.clone()).collect()
+        }
+    };
+    let mut body = (*lambda.body).clone();
+    let mut captured: Vec<Expr> = Vec::new();
+    let _ = visit_expressions_mut(&mut body, |expr| {
+        let free = match expr {
+            Expr::Identifier(ident) => !params.contains(&ident.value),
+            Expr::CompoundIdentifier(_) => true,
+            _ => false,
+        };
+        if free {
+            let index = match captured.iter().position(|c| c == expr) {
+                Some(index) => index,
+                None => {
+                    captured.push(expr.clone());
+                    captured.len() - 1
+                }
+            };
+            *expr = Expr::Identifier(Ident::new(capture_name(index)));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    args.remove(0);
+    let mut rewritten = vec![text(&params.join(",")), text(&body.to_string())];
+    rewritten.extend(args);
+    rewritten.extend(captured);
+    Some(call(plain_name(function)?, rewritten))
+}
+
+/// The plain arguments of a call (no named arguments, no clauses).
+fn arguments(function: &Function) -> Option<Vec<Expr>> {
+    let FunctionArguments::List(list) = &function.args else {
+        return Some(Vec::new());
+    };
+    if !list.clauses.is_empty() {
+        return None;
+    }
+    list.args
+        .iter()
+        .map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn text(value: &str) -> Expr {
+    Expr::value(Value::SingleQuotedString(value.to_string()))
+}
+
+/// A ClickHouse (RE2) replacement, where `\0`..`\9` name groups and `$` is itself, in the
+/// syntax of Rust's `regex`, where groups are `${n}` and `$` is written `$$`.
+fn rust_regex_replacement(replacement: &str) -> String {
+    let mut rust = String::with_capacity(replacement.len());
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(digit @ '0'..='9') => {
+                    rust.push_str("${");
+                    rust.push(digit);
+                    rust.push('}');
+                }
+                Some('$') => rust.push_str("$$"),
+                Some(other) => rust.push(other),
+                None => rust.push('\\'),
+            },
+            '$' => rust.push_str("$$"),
+            c => rust.push(c),
+        }
+    }
+    rust
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rust_regex_replacement;
+
+    #[test]
+    fn replacements_name_groups_as_rust_regex_does() {
+        assert_eq!(rust_regex_replacement(r"<\1> $ \0"), "<${1}> $$ ${0}");
+        assert_eq!(rust_regex_replacement(r"a\\b"), r"a\b");
+    }
+}
