@@ -10,6 +10,9 @@
 //!   number: in arithmetic and in a comparison with a number (`sum(x = 1)` is rewritten on
 //!   the statement, `rewrite.rs`, as the aggregate's argument types are checked earlier).
 //!
+//! - a CASE (`if`, `multiIf`) whose results are integers, some literals, has their
+//!   supertype (`if(c, 1, 0)` is UInt8).
+//!
 //! Decimals, dates and intervals keep DataFusion's rules.
 
 use arrow::datatypes::DataType;
@@ -135,8 +138,67 @@ fn retype(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 Transformed::no(Expr::ScalarFunction(function))
             })
         }
+        Expr::Case(case) => Ok(integer_results(case, schema)),
         other => Ok(Transformed::no(other)),
     }
+}
+
+/// `if(c, 1, 0)`, `multiIf(c1, x, c2, 10, 0)`: when a CASE's results are integers and some are
+/// literals, the CASE has their ClickHouse supertype (UInt8 for `if(c, 1, 0)`, the column's
+/// type for `if(c, x, 0)` where `x` holds the literals), not DataFusion's Int64.
+fn integer_results(
+    mut case: datafusion::logical_expr::expr::Case,
+    schema: &DFSchema,
+) -> Transformed<Expr> {
+    let results: Vec<&Expr> = case
+        .when_then_expr
+        .iter()
+        .map(|(_, then)| then.as_ref())
+        .chain(case.else_expr.as_deref())
+        .filter(|result| !matches!(result, Expr::Literal(ScalarValue::Null, _)))
+        .collect();
+    let literals = results.iter().any(|r| narrowed_literal(r).is_some());
+    let kinds: Option<Vec<(u32, bool)>> = results
+        .iter()
+        .map(|r| clickhouse_type(r, schema).as_ref().and_then(integer))
+        .collect();
+    let (Some(kinds), true) = (kinds, literals) else {
+        return Transformed::no(Expr::Case(case));
+    };
+    let unsigned_bits = kinds.iter().filter(|k| !k.1).map(|k| k.0).max();
+    let signed_bits = kinds.iter().filter(|k| k.1).map(|k| k.0).max();
+    let target = match (unsigned_bits, signed_bits) {
+        (Some(bits), None) => integer_type(bits, false),
+        (None, Some(bits)) => integer_type(bits, true),
+        (Some(unsigned), Some(signed)) => integer_type(signed.max(unsigned * 2).min(64), true),
+        (None, None) => None,
+    };
+    let Some(target) = target else {
+        return Transformed::no(Expr::Case(case));
+    };
+    let retyped = |result: Expr| -> Expr {
+        if matches!(result, Expr::Literal(ScalarValue::Null, _)) {
+            return result;
+        }
+        let result = match narrowed_literal(&result) {
+            Some(narrowed) => Expr::Literal(narrowed, None),
+            None => result,
+        };
+        if result.get_type(schema).is_ok_and(|t| t == target) {
+            result
+        } else {
+            cast(result, target.clone())
+        }
+    };
+    for (_, then) in &mut case.when_then_expr {
+        let result = std::mem::replace(then.as_mut(), Expr::Literal(ScalarValue::Null, None));
+        **then = retyped(result);
+    }
+    if let Some(otherwise) = case.else_expr.as_mut() {
+        let result = std::mem::replace(otherwise.as_mut(), Expr::Literal(ScalarValue::Null, None));
+        **otherwise = retyped(result);
+    }
+    Transformed::yes(Expr::Case(case))
 }
 
 fn is_boolean(expr: &Expr, schema: &DFSchema) -> bool {

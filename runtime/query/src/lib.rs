@@ -8,6 +8,7 @@ mod dialect;
 mod format;
 mod functions;
 mod rewrite;
+mod semantics;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -109,54 +110,6 @@ impl std::fmt::Display for QueryError {
 impl std::error::Error for QueryError {}
 
 pub type Result<T, E = QueryError> = std::result::Result<T, E>;
-
-/// ClickHouse has no boolean results: comparisons, `LIKE`, `AND`, `startsWith`... answer
-/// UInt8 0 or 1 (a `Bool` column read as it is stays `Bool`). Casts the outermost projection's
-/// computed boolean columns to UInt8.
-fn computed_booleans_as_uint8(
-    plan: datafusion::logical_expr::LogicalPlan,
-) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
-    use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast};
-    let mut node = &plan;
-    let projection = loop {
-        match node {
-            LogicalPlan::Projection(projection) => break projection,
-            LogicalPlan::Sort(_) | LogicalPlan::Limit(_) | LogicalPlan::Distinct(_) => {
-                node = node.inputs()[0];
-            }
-            _ => return Ok(plan),
-        }
-    };
-    let computed: Vec<bool> = projection
-        .expr
-        .iter()
-        .zip(projection.schema.fields())
-        .map(|(expr, field)| {
-            field.data_type() == &arrow::datatypes::DataType::Boolean
-                && !matches!(expr.clone().unalias(), Expr::Column(_))
-        })
-        .collect();
-    if !computed.contains(&true) || computed.len() != plan.schema().fields().len() {
-        return Ok(plan);
-    }
-    let outputs: Vec<Expr> = plan
-        .schema()
-        .iter()
-        .zip(computed)
-        .map(|((qualifier, field), computed)| {
-            let column = Expr::Column(datafusion::common::Column::new(
-                qualifier.cloned(),
-                field.name(),
-            ));
-            if computed {
-                cast(column, arrow::datatypes::DataType::UInt8).alias(field.name())
-            } else {
-                column
-            }
-        })
-        .collect();
-    LogicalPlanBuilder::from(plan).project(outputs)?.build()
-}
 
 /// Resolves the tables a statement names. Implementations check the caller's rights and
 /// answer `Forbidden` or an unknown-table error.
@@ -314,7 +267,7 @@ impl QueryEngine {
             .statement_to_plan(statement.statement)
             .await
             .map_err(QueryError::from_datafusion)?;
-        let plan = computed_booleans_as_uint8(plan).map_err(QueryError::from_datafusion)?;
+        let plan = semantics::apply(plan).map_err(QueryError::from_datafusion)?;
         let plan = state
             .create_physical_plan(&plan)
             .await

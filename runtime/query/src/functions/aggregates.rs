@@ -1,8 +1,10 @@
 //! Aggregate functions: `uniq`, `topK`, and DataFusion's with ClickHouse's results.
 //!
-//! `sum`, `min`, `max`, `avg`, `median`, `percentile_cont`, `first_value` and `last_value` are DataFusion's, given
-//! ClickHouse's result types: nullable only when the argument is, and, over no rows, the
-//! type's default (`0`, `''`) or `nan` (`avg`, `median`) where DataFusion answers NULL.
+//! `sum`, `min`, `max`, `avg`, `median`, `percentile_cont`, `first_value`, `last_value` and
+//! `array_agg` are DataFusion's, given ClickHouse's result types: nullable only when the
+//! argument is, and, over no rows, the type's default (`0`, `''`) or `nan` (`avg`, `median`)
+//! where DataFusion answers NULL; `array_agg` (`groupArray`) is an array of non-NULL values,
+//! empty over no rows.
 
 use std::sync::Arc;
 
@@ -11,6 +13,7 @@ use arrow::compute::is_null;
 use arrow::compute::kernels::zip::zip;
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, ScalarValue};
+use datafusion::functions_aggregate::array_agg::array_agg_udaf;
 use datafusion::functions_aggregate::average::avg_udaf;
 use datafusion::functions_aggregate::count::Count;
 use datafusion::functions_aggregate::first_last::{first_value_udaf, last_value_udaf};
@@ -42,6 +45,8 @@ pub fn functions() -> Vec<AggregateUDF> {
         // `any`, `anyLast`, `argMin` and `argMax` are rewritten to these (`rewrite.rs`).
         ClickHouseAggregate::wrap(first_value_udaf(), Empty::Default),
         ClickHouseAggregate::wrap(last_value_udaf(), Empty::Default),
+        // `groupArray` and `groupUniqArray` are rewritten to this (`rewrite/mod.rs`).
+        ClickHouseAggregate::wrap(array_agg_udaf(), Empty::Array),
     ]
 }
 
@@ -52,6 +57,9 @@ enum Empty {
     Default,
     /// Not a number (`avg`).
     NaN,
+    /// An empty array: the result, an array of non-NULL values, is never NULL
+    /// (`groupArray`, which skips NULLs).
+    Array,
 }
 
 /// A DataFusion aggregate with ClickHouse's nullability and empty results.
@@ -73,7 +81,7 @@ impl ClickHouseAggregate {
         }
         Ok(Some(match self.empty {
             Empty::NaN => ScalarValue::Float64(Some(f64::NAN)).cast_to(field.data_type())?,
-            Empty::Default => ScalarValue::new_default(field.data_type())?,
+            Empty::Default | Empty::Array => ScalarValue::new_default(field.data_type())?,
         }))
     }
 }
@@ -100,8 +108,16 @@ impl AggregateUDFImpl for ClickHouseAggregate {
     }
 
     fn return_field(&self, arg_fields: &[FieldRef]) -> Result<FieldRef> {
-        let nullable = arg_fields.iter().any(|f| f.is_nullable());
         let field = self.inner.return_field(arg_fields)?;
+        if let (Empty::Array, DataType::List(item)) = (self.empty, field.data_type()) {
+            let items = Arc::new(item.as_ref().clone().with_nullable(false));
+            return Ok(Arc::new(Field::new(
+                field.name(),
+                DataType::List(items),
+                false,
+            )));
+        }
+        let nullable = arg_fields.iter().any(|f| f.is_nullable());
         Ok(Arc::new(field.as_ref().clone().with_nullable(nullable)))
     }
 
@@ -185,11 +201,14 @@ impl Accumulator for NonNull<dyn Accumulator> {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         let value = self.inner.evaluate()?;
-        Ok(if value.is_null() {
-            self.replacement.clone()
+        if value.is_null() {
+            Ok(self.replacement.clone())
+        } else if value.data_type() != self.replacement.data_type() {
+            // Arrays of values declared non-NULL (DataFusion's are of nullable values).
+            value.cast_to(&self.replacement.data_type())
         } else {
-            value
-        })
+            Ok(value)
+        }
     }
 
     fn size(&self) -> usize {
@@ -218,7 +237,11 @@ impl GroupsAccumulator for NonNull<dyn GroupsAccumulator> {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let values = self.inner.evaluate(emit_to)?;
+        let mut values = self.inner.evaluate(emit_to)?;
+        let declared = self.replacement.data_type();
+        if values.data_type() != &declared {
+            values = arrow::compute::cast(&values, &declared)?;
+        }
         if values.null_count() == 0 {
             return Ok(values);
         }

@@ -3,6 +3,8 @@
 //! given ClickHouse's nullability: DataFusion declares every function's result nullable, so
 //! `lower(browser)` would be a `Nullable(String)` column; in ClickHouse it is nullable only when
 //! an argument is. Only functions that never make a NULL of non-NULL arguments are listed.
+//! Likewise `make_array` (`[1, 2]`): its values are nullable only when an argument is
+//! (`Array(UInt8)`, not `Array(Nullable(UInt8))`).
 
 use std::sync::Arc;
 
@@ -64,23 +66,38 @@ const NULL_ONLY_FROM_ARGUMENTS: &[&str] = &[
 /// Replaces each listed DataFusion function in `state` by itself with ClickHouse's
 /// nullability.
 pub fn register(state: &mut SessionState) {
-    for name in NULL_ONLY_FROM_ARGUMENTS {
+    let wrapped = NULL_ONLY_FROM_ARGUMENTS
+        .iter()
+        .map(|name| (*name, Nullable::Result))
+        .chain(std::iter::once(("make_array", Nullable::Items)));
+    for (name, nullable) in wrapped {
         let Ok(inner) = state.udf(name) else {
             continue;
         };
         state
             .register_udf(Arc::new(ScalarUDF::new_from_impl(NullableLikeArguments {
                 inner,
+                nullable,
             })))
             .expect("registering a scalar function cannot fail");
     }
 }
 
-/// A DataFusion function whose result is nullable only when an argument is; everything else
-/// is the function's own.
+/// What is nullable only when an argument is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Nullable {
+    /// The result.
+    Result,
+    /// The items of the resulting array (which is never NULL).
+    Items,
+}
+
+/// A DataFusion function whose result (or its items) is nullable only when an argument is;
+/// everything else is the function's own.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct NullableLikeArguments {
     inner: Arc<ScalarUDF>,
+    nullable: Nullable,
 }
 
 impl ScalarUDFImpl for NullableLikeArguments {
@@ -107,11 +124,13 @@ impl ScalarUDFImpl for NullableLikeArguments {
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
         let field = self.inner.return_field_from_args(args)?;
-        Ok(Arc::new(Field::new(
-            field.name(),
-            field.data_type().clone(),
-            nullable,
-        )))
+        Ok(Arc::new(match (self.nullable, field.data_type()) {
+            (Nullable::Items, DataType::List(item)) => {
+                let items = Arc::new(item.as_ref().clone().with_nullable(nullable));
+                Field::new(field.name(), DataType::List(items), false)
+            }
+            _ => Field::new(field.name(), field.data_type().clone(), nullable),
+        }))
     }
 
     fn is_strict(&self) -> bool {
@@ -119,7 +138,12 @@ impl ScalarUDFImpl for NullableLikeArguments {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        self.inner.invoke_with_args(args)
+        let declared = args.return_field.data_type().clone();
+        let result = self.inner.invoke_with_args(args)?;
+        if result.data_type() == declared {
+            return Ok(result);
+        }
+        result.cast_to(&declared, None)
     }
 
     fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {

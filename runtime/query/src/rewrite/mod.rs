@@ -28,9 +28,9 @@ use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, DuplicateTreatment, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident,
-    LimitClause, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind, OrderByOptions, Query,
-    Select, SelectItem, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
-    VisitMut, VisitorMut, visit_expressions_mut,
+    LimitClause, NullTreatment, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind,
+    OrderByOptions, Query, Select, SelectItem, SetExpr, Statement, TableAlias, TableFactor,
+    UnaryOperator, Value, VisitMut, VisitorMut, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -761,6 +761,10 @@ fn rewrite_function(function: &mut Function) {
     {
         list.duplicate_treatment = Some(DuplicateTreatment::Distinct);
         rename(function, "array_agg");
+    }
+    // groupArray and groupUniqArray skip NULLs.
+    if matches!(lower.as_deref(), Some("grouparray" | "groupuniqarray")) {
+        function.null_treatment = Some(NullTreatment::IgnoreNulls);
     }
     // argMax(a, b): the `a` of the row with the greatest `b`.
     if let Some(descending) = match lower.as_deref() {
