@@ -470,7 +470,7 @@ fn a_large_csv_file_reads_the_same_through_both_paths() {
     assert_eq!(answer["successful_rows"], rows, "{answer}");
     assert_eq!(answer["quarantine_rows"], 1, "{answer}");
     let totals = server.sql(
-        "SELECT sum(n) AS n, sum(CASE WHEN score IS NULL THEN 1 ELSE 0 END) AS nulls, \
+        "SELECT sum(n) AS total, sum(CASE WHEN score IS NULL THEN 1 ELSE 0 END) AS nulls, \
          sum(extract(minute FROM at)) AS minutes, \
          sum(CASE WHEN label = concat('label, ', CAST(n AS VARCHAR)) THEN 1 ELSE 0 END) AS labels \
          FROM big FORMAT JSON",
@@ -479,7 +479,7 @@ fn a_large_csv_file_reads_the_same_through_both_paths() {
     assert_eq!(
         totals["data"][0],
         serde_json::json!({
-            "n": (0..rows).sum::<u64>(),
+            "total": (0..rows).sum::<u64>(),
             "nulls": rows / 2,
             "minutes": expected_minutes,
             "labels": rows,

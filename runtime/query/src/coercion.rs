@@ -10,6 +10,7 @@
 //!   number: in arithmetic and in a comparison with a number (`sum(x = 1)` is rewritten on
 //!   the statement, `rewrite.rs`, as the aggregate's argument types are checked earlier).
 //!
+//! - a time plus or minus an integer adds seconds (`t + 60`), as an interval;
 //! - a CASE (`if`, `multiIf`) whose results are integers, some literals, has their
 //!   supertype (`if(c, 1, 0)` is UInt8).
 //!
@@ -21,8 +22,13 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
+use std::sync::Arc;
+
+use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, cast};
 use datafusion::optimizer::AnalyzerRule;
+use datafusion::sql::sqlparser::ast::BinaryOperator as SqlOperator;
 
 /// The analyzer rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -199,6 +205,53 @@ fn integer_results(
         **otherwise = retyped(result);
     }
     Transformed::yes(Expr::Case(case))
+}
+
+/// Plans `time + n` and `time - n` (`n` an integer) as ClickHouse means them, `n` seconds
+/// (`toIntervalSecond(n)`), where DataFusion has no arithmetic between times and numbers.
+/// An expression planner, because DataFusion types each operation as it plans it.
+#[derive(Debug)]
+pub struct TimeArithmetic;
+
+impl ExprPlanner for TimeArithmetic {
+    fn plan_binary_op(
+        &self,
+        expr: RawBinaryExpr,
+        schema: &DFSchema,
+    ) -> Result<PlannerResult<RawBinaryExpr>> {
+        let op = match expr.op {
+            SqlOperator::Plus => Operator::Plus,
+            SqlOperator::Minus => Operator::Minus,
+            _ => return Ok(PlannerResult::Original(expr)),
+        };
+        let (Ok(left_type), Ok(right_type)) =
+            (expr.left.get_type(schema), expr.right.get_type(schema))
+        else {
+            return Ok(PlannerResult::Original(expr));
+        };
+        let is_time = |t: &DataType| matches!(t, DataType::Timestamp(..));
+        let is_whole = |t: &DataType| {
+            integer(t).is_some()
+                || matches!(t, DataType::Decimal128(_, 0) | DataType::Decimal256(_, 0))
+        };
+        let time_and_number = (is_time(&left_type) && is_whole(&right_type))
+            || (op == Operator::Plus && is_whole(&left_type) && is_time(&right_type));
+        if !time_and_number {
+            return Ok(PlannerResult::Original(expr));
+        }
+        let seconds = |side: Expr, data_type: &DataType| match is_whole(data_type) {
+            true => Expr::ScalarFunction(ScalarFunction::new_udf(
+                Arc::new(crate::functions::seconds_interval()),
+                vec![side],
+            )),
+            false => side,
+        };
+        Ok(PlannerResult::Planned(Expr::BinaryExpr(BinaryExpr::new(
+            Box::new(seconds(expr.left, &left_type)),
+            op,
+            Box::new(seconds(expr.right, &right_type)),
+        ))))
+    }
 }
 
 fn is_boolean(expr: &Expr, schema: &DFSchema) -> bool {

@@ -18,8 +18,8 @@ use datafusion::catalog::{
     CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
     MemorySchemaProvider, TableProvider,
 };
-use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
+use datafusion::execution::{FunctionRegistry, SessionStateBuilder};
 use datafusion::optimizer::{Analyzer, AnalyzerRule};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -154,6 +154,9 @@ impl QueryEngine {
             .with_analyzer_rules(analyzer_rules)
             .build();
         functions::register_all(&mut state);
+        state
+            .register_expr_planner(Arc::new(coercion::TimeArithmetic))
+            .expect("registering an expression planner cannot fail");
         QueryEngine { state }
     }
 

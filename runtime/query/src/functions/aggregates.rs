@@ -80,7 +80,10 @@ impl ClickHouseAggregate {
             return Ok(None);
         }
         Ok(Some(match self.empty {
-            Empty::NaN => ScalarValue::Float64(Some(f64::NAN)).cast_to(field.data_type())?,
+            // Decimals have no NaN: their default stands in.
+            Empty::NaN => ScalarValue::Float64(Some(f64::NAN))
+                .cast_to(field.data_type())
+                .or_else(|_| ScalarValue::new_default(field.data_type()))?,
             Empty::Default | Empty::Array => ScalarValue::new_default(field.data_type())?,
         }))
     }
@@ -100,7 +103,15 @@ impl AggregateUDFImpl for ClickHouseAggregate {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.inner.coerce_types(arg_types)
+        let mut types = self.inner.coerce_types(arg_types)?;
+        // ClickHouse's `avg`, `median` and quantiles of decimals are Float64.
+        if self.empty == Empty::NaN
+            && let Some(first) = types.first_mut()
+            && matches!(first, DataType::Decimal128(..) | DataType::Decimal256(..))
+        {
+            *first = DataType::Float64;
+        }
+        Ok(types)
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {

@@ -4,15 +4,16 @@
 //! `lower(browser)` would be a `Nullable(String)` column; in ClickHouse it is nullable only when
 //! an argument is. Only functions that never make a NULL of non-NULL arguments are listed.
 //! Likewise `make_array` (`[1, 2]`): its values are nullable only when an argument is
-//! (`Array(UInt8)`, not `Array(Nullable(UInt8))`).
+//! (`Array(UInt8)`, not `Array(Nullable(UInt8))`). The wrappers do not pass on the functions'
+//! simplifications, which would put the unwrapped function back in the plan.
 
 use std::sync::Arc;
 
+use arrow::array::AsArray;
 use arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::common::Result;
+use datafusion::common::{Result, ScalarValue};
 use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::logical_expr::interval_arithmetic::Interval;
-use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::sort_properties::{ExprProperties, SortProperties};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF,
@@ -143,11 +144,17 @@ impl ScalarUDFImpl for NullableLikeArguments {
         if result.data_type() == declared {
             return Ok(result);
         }
-        result.cast_to(&declared, None)
-    }
-
-    fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
-        self.inner.simplify(args, info)
+        match result {
+            // A list scalar is a one-row array: cast as such, as `ScalarValue::cast_to` would
+            // rebuild the list with nullable values.
+            ColumnarValue::Scalar(ScalarValue::List(list)) => {
+                let cast = arrow::compute::cast(list.as_ref(), &declared)?;
+                Ok(ColumnarValue::Scalar(ScalarValue::List(Arc::new(
+                    cast.as_list::<i32>().clone(),
+                ))))
+            }
+            other => other.cast_to(&declared, None),
+        }
     }
 
     fn short_circuits(&self) -> bool {
@@ -186,7 +193,6 @@ impl ScalarUDFImpl for NullableLikeArguments {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::common::ScalarValue;
 
     #[test]
     fn results_are_nullable_only_when_an_argument_is() {

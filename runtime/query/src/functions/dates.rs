@@ -296,6 +296,11 @@ impl IntervalUnit {
     }
 }
 
+/// `toIntervalSecond`, with which ClickHouse's `time + n` (seconds) is said in DataFusion.
+pub(crate) fn seconds_interval() -> ScalarUDF {
+    ScalarUDF::new_from_impl(ToInterval::new(IntervalUnit::Second))
+}
+
 /// `toIntervalDay(n)` and its siblings: an interval of `n` units, to add to or subtract from
 /// dates and times (`ts + toIntervalDay(90)`, as TTL expressions write it).
 #[derive(Debug, PartialEq, Eq, Hash)]

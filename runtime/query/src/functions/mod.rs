@@ -18,6 +18,7 @@ mod urls;
 
 use std::sync::Arc;
 
+pub(crate) use dates::seconds_interval;
 pub(crate) use lambdas::capture_name;
 
 use arrow::datatypes::{DataType, Field, FieldRef};
@@ -111,8 +112,10 @@ pub(crate) struct ValueBytes {
 
 impl ValueBytes {
     pub(crate) fn supports(data_type: &DataType) -> bool {
-        matches!(data_type, DataType::Utf8 | DataType::Binary)
-            || data_type.primitive_width().is_some()
+        matches!(
+            data_type,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Binary
+        ) || data_type.primitive_width().is_some()
     }
 
     pub(crate) fn new(array: &arrow::array::ArrayRef) -> Result<Self> {

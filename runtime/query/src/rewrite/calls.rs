@@ -141,7 +141,15 @@ pub(super) fn translate(function: &Function) -> Option<Expr> {
 fn lambda_call(function: &Function) -> Option<Expr> {
     let mut args = arguments(function)?;
     let Some(Expr::Lambda(lambda)) = args.first() else {
-        return None;
+        // `arrayCount(arr)`, `arrayReverseSort(arr)`: the elements themselves, `x -> x`.
+        let [array] = args.as_slice() else {
+            return None;
+        };
+        let name = plain_name(function)?;
+        if ["arraymap", "arrayfilter", "arraysort"].contains(&name.to_ascii_lowercase().as_str()) {
+            return None;
+        }
+        return Some(call(name, vec![text("x"), text("x"), array.clone()]));
     };
     let params: Vec<String> = match &lambda.params {
         datafusion::sql::sqlparser::ast::OneOrManyWithParens::One(param) => {

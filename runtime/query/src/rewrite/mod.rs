@@ -27,10 +27,10 @@ use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, DuplicateTreatment, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident,
-    LimitClause, NullTreatment, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind,
-    OrderByOptions, Query, Select, SelectItem, SetExpr, Statement, TableAlias, TableFactor,
-    UnaryOperator, Value, VisitMut, VisitorMut, visit_expressions_mut,
+    FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments, GroupByExpr,
+    Ident, LimitClause, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind, OrderByOptions,
+    Query, Select, SelectItem, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
+    VisitMut, VisitorMut, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -247,11 +247,122 @@ impl VisitorMut for ClauseRewriter {
                 None => prewhere,
             });
         }
+        substitute_aliases(select);
         for condition in [&mut select.selection, &mut select.having]
             .into_iter()
             .flatten()
         {
             as_condition(condition);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// ClickHouse's aliases are seen in every clause of their SELECT and hide columns of the same
+/// name (`SELECT toDate(t) AS day ... WHERE day > '2024-01-01'`); DataFusion's only in ORDER
+/// BY. The other selected expressions, WHERE, GROUP BY and HAVING get the aliased
+/// expressions in their place.
+fn substitute_aliases(select: &mut Select) {
+    let aliases: Vec<(String, Expr)> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { expr, alias }
+                if !matches!(expr, Expr::Identifier(column) if column.value == alias.value) =>
+            {
+                Some((alias.value.clone(), expr.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if aliases.is_empty() {
+        return;
+    }
+    // Each alias resolved through the others it names (`duration * 2 AS d2, d2 + 1 AS d3`);
+    // inside its own expression a name is the column (`sum(n) AS n`).
+    let resolved: Vec<(String, Expr)> = aliases
+        .iter()
+        .map(|(name, expr)| {
+            let mut expr = expr.clone();
+            substitute(&mut expr, &aliases, &mut vec![name.clone()]);
+            (name.clone(), expr)
+        })
+        .collect();
+    for item in &mut select.projection {
+        if let SelectItem::ExprWithAlias { expr, alias } = item
+            && let Some((_, resolved)) = resolved.iter().find(|(name, _)| *name == alias.value)
+        {
+            *expr = resolved.clone();
+        }
+    }
+    let group_by = match &mut select.group_by {
+        GroupByExpr::Expressions(keys, _) => keys.as_mut_slice(),
+        GroupByExpr::All(_) => &mut [],
+    };
+    for expr in group_by
+        .iter_mut()
+        .chain(select.selection.as_mut())
+        .chain(select.having.as_mut())
+    {
+        let _ = expr.visit(&mut AliasSubstitution {
+            aliases: &resolved,
+            depth: 0,
+        });
+    }
+}
+
+/// Replaces in `expr` the aliases it names, except those being resolved (`within`), by their
+/// expressions, themselves resolved the same way.
+fn substitute(expr: &mut Expr, aliases: &[(String, Expr)], within: &mut Vec<String>) {
+    let mut named = Vec::new();
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(&*expr, |e| {
+        if let Expr::Identifier(ident) = e {
+            named.push(ident.value.clone());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let mut visible = Vec::new();
+    for (name, aliased) in aliases {
+        if !named.contains(name) || within.contains(name) {
+            continue;
+        }
+        let mut aliased = aliased.clone();
+        within.push(name.clone());
+        substitute(&mut aliased, aliases, within);
+        within.pop();
+        visible.push((name.clone(), aliased));
+    }
+    let _ = expr.visit(&mut AliasSubstitution {
+        aliases: &visible,
+        depth: 0,
+    });
+}
+
+/// Replaces aliases by their expressions, outside subqueries (which have their own).
+struct AliasSubstitution<'a> {
+    aliases: &'a [(String, Expr)],
+    depth: usize,
+}
+
+impl VisitorMut for AliasSubstitution<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if self.depth == 0
+            && let Expr::Identifier(name) = expr
+            && let Some((_, aliased)) = self.aliases.iter().find(|(alias, _)| *alias == name.value)
+        {
+            *expr = Expr::Nested(Box::new(aliased.clone()));
         }
         ControlFlow::Continue(())
     }
@@ -762,9 +873,20 @@ fn rewrite_function(function: &mut Function) {
         list.duplicate_treatment = Some(DuplicateTreatment::Distinct);
         rename(function, "array_agg");
     }
-    // groupArray and groupUniqArray skip NULLs.
-    if matches!(lower.as_deref(), Some("grouparray" | "groupuniqarray")) {
-        function.null_treatment = Some(NullTreatment::IgnoreNulls);
+    // groupArray and groupUniqArray skip NULLs (DataFusion's array_agg keeps them).
+    if matches!(lower.as_deref(), Some("grouparray" | "groupuniqarray"))
+        && let FunctionArguments::List(list) = &function.args
+        && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(value))] = list.args.as_slice()
+    {
+        let not_null = Expr::IsNotNull(Box::new(value.clone()));
+        function.filter = Some(Box::new(match function.filter.take() {
+            Some(condition) => Expr::BinaryOp {
+                left: Box::new(Expr::Nested(condition)),
+                op: BinaryOperator::And,
+                right: Box::new(not_null),
+            },
+            None => not_null,
+        }));
     }
     // argMax(a, b): the `a` of the row with the greatest `b`.
     if let Some(descending) = match lower.as_deref() {
