@@ -312,7 +312,19 @@ impl AggregateUDFImpl for Uniq {
 
     fn aliases(&self) -> &[String] {
         static ALIASES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        ALIASES.get_or_init(|| vec!["uniqexact".to_string()])
+        // Exact, where ClickHouse's uniq, uniqCombined and uniqHLL12 estimate beyond small
+        // counts (`docs/decisions.md`).
+        ALIASES.get_or_init(|| {
+            [
+                "uniqexact",
+                "uniqcombined",
+                "uniqcombined64",
+                "uniqhll12",
+                "uniqtheta",
+            ]
+            .map(String::from)
+            .to_vec()
+        })
     }
 
     fn signature(&self) -> &Signature {

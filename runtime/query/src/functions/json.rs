@@ -74,6 +74,8 @@ pub fn functions() -> Vec<ScalarUDF> {
         ("simplejsonextractbool", Extract::Bool),
         ("simplejsonextractraw", Extract::Raw),
         ("simplejsonhas", Extract::Has),
+        // The document itself, at the empty path, is found when it is JSON.
+        ("isvalidjson", Extract::Has),
         ("visitparamextractstring", Extract::String),
     ]
     .into_iter()

@@ -20,8 +20,15 @@ pub fn functions() -> Vec<ScalarUDF> {
             signature: Signature::any(2, Volatility::Immutable),
         })
     });
+    let emptiness = ["empty", "notempty"].map(|name| {
+        ScalarUDF::new_from_impl(Emptiness {
+            name,
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    });
     std::iter::once(ScalarUDF::new_from_impl(Length::new()))
         .chain(split)
+        .chain(emptiness)
         .collect()
 }
 
@@ -129,5 +136,52 @@ impl ScalarUDFImpl for SplitBy {
             }
         }
         columnar(Arc::new(pieces.finish()), is_scalar)
+    }
+}
+
+/// `empty(x)` and `notEmpty(x)` of a string or an array, as UInt8.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Emptiness {
+    name: &'static str,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Emptiness {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::UInt8)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (arrays, is_scalar) = arguments_as_arrays(&args.args)?;
+        let values = &arrays[0];
+        let lengths = match values.data_type() {
+            DataType::Utf8View | DataType::LargeUtf8 => {
+                arrow::compute::kernels::length::length(&cast(values, &DataType::Utf8)?)?
+            }
+            DataType::List(_) | DataType::LargeList(_) | DataType::Utf8 | DataType::Binary => {
+                arrow::compute::kernels::length::length(values)?
+            }
+            other => return exec_err!("{} does not take a value of type {other}", self.name),
+        };
+        let lengths = cast(&lengths, &DataType::Int64)?;
+        let want_empty = self.name == "empty";
+        let flags: arrow::array::UInt8Array = lengths
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .iter()
+            .map(|length| length.map(|length| u8::from((length == 0) == want_empty)))
+            .collect();
+        columnar(Arc::new(flags), is_scalar)
     }
 }

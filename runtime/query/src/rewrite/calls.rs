@@ -8,14 +8,18 @@
 //! - `toStartOfInterval(t, INTERVAL n unit)` becomes `toStartOfInterval(t, n, 'unit')`;
 //! - `topK(n)(x)` becomes `topK(x, n)`;
 //! - `uniq(a, b)`, `uniqExact(a, b)` and `count(DISTINCT a, b)` count distinct `struct(a, b)`;
+//! - `addDays(t, n)` and its siblings become `t + toIntervalDay(n)`, `subtractDays` `-`;
+//! - `indexOf(arr, x)` becomes the 1-based `array_position` (0 when absent), `isNaN`,
+//!   `isInfinite`, `isFinite` tests on `isnan` and `abs`, `multiMatchAny(s, ['a', 'b'])` one
+//!   `regexp_like` of the alternatives;
 //! - `arrayStringConcat` becomes `array_to_string`, `extract(s, re)` the first group of
 //!   `regexp_match` ('' without a match), `replaceRegexpAll`/`replaceRegexpOne`
 //!   `regexp_replace` with the replacement's `\1` spelt `${1}`.
 
 use colibri_types::ChType;
 use datafusion::sql::sqlparser::ast::{
-    DateTimeField, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Ident, Value, visit_expressions_mut,
+    BinaryOperator, DateTimeField, DuplicateTreatment, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, Ident, UnaryOperator, Value, visit_expressions_mut,
 };
 
 use std::ops::ControlFlow;
@@ -103,6 +107,71 @@ pub(super) fn translate(function: &Function) -> Option<Expr> {
                 "toStartOfInterval",
                 vec![time.clone(), (*interval.value).clone(), text(unit)],
             ))
+        }
+        ("indexof", [array, value]) => {
+            let position = call("array_position", vec![array.clone(), value.clone()]);
+            let zero = Expr::value(Value::Number("0".to_string(), false));
+            Some(call(
+                "toUInt64",
+                vec![call("coalesce", vec![position, zero])],
+            ))
+        }
+        ("isnan", [x]) => Some(call("toUInt8", vec![call("isnan", vec![x.clone()])])),
+        ("isinfinite" | "isfinite", [x]) => {
+            let infinite = Expr::BinaryOp {
+                left: Box::new(call("abs", vec![x.clone()])),
+                op: BinaryOperator::Eq,
+                right: Box::new(call("arrow_cast", vec![text("inf"), text("Float64")])),
+            };
+            let test = match name.as_str() {
+                "isinfinite" => infinite,
+                _ => Expr::UnaryOp {
+                    op: UnaryOperator::Not,
+                    expr: Box::new(Expr::BinaryOp {
+                        left: Box::new(Expr::Nested(Box::new(infinite))),
+                        op: BinaryOperator::Or,
+                        right: Box::new(call("isnan", vec![x.clone()])),
+                    }),
+                },
+            };
+            Some(call("toUInt8", vec![test]))
+        }
+        ("multimatchany", [haystack, Expr::Array(patterns)]) => {
+            let patterns = patterns
+                .elem
+                .iter()
+                .map(|pattern| match pattern {
+                    Expr::Value(value) => match &value.value {
+                        Value::SingleQuotedString(pattern) => Some(format!("(?:{pattern})")),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            let matches = call(
+                "regexp_like",
+                vec![haystack.clone(), text(&patterns.join("|"))],
+            );
+            Some(call("toUInt8", vec![matches]))
+        }
+        (shift, [time, amount]) if shift.starts_with("add") || shift.starts_with("subtract") => {
+            let (unit, op) = match shift.strip_prefix("add") {
+                Some(unit) => (unit, BinaryOperator::Plus),
+                None => (&shift["subtract".len()..], BinaryOperator::Minus),
+            };
+            let unit = unit.strip_suffix('s')?;
+            if ![
+                "second", "minute", "hour", "day", "week", "month", "quarter", "year",
+            ]
+            .contains(&unit)
+            {
+                return None;
+            }
+            Some(Expr::BinaryOp {
+                left: Box::new(time.clone()),
+                op,
+                right: Box::new(call(&format!("toInterval{unit}"), vec![amount.clone()])),
+            })
         }
         ("arraystringconcat", [array]) => {
             Some(call("array_to_string", vec![array.clone(), text("")]))

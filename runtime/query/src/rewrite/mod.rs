@@ -54,6 +54,23 @@ const RENAMED: &[(&str, &str)] = &[
     ("any", "first_value"),
     ("anylast", "last_value"),
     ("arrayjoin", "unnest"),
+    ("arraysum", "array_sum"),
+    ("arraymax", "array_max"),
+    ("arraymin", "array_min"),
+    ("arrayavg", "array_avg"),
+    ("arrayflatten", "flatten"),
+    ("arraydistinct", "array_distinct"),
+    ("arrayreverse", "array_reverse"),
+    ("arrayconcat", "array_concat"),
+    ("hasany", "array_has_any"),
+    ("hasall", "array_has_all"),
+    ("varsamp", "var_samp"),
+    ("varpop", "var_pop"),
+    ("stddevsamp", "stddev_samp"),
+    ("stddevpop", "stddev_pop"),
+    ("truncate", "trunc"),
+    ("laginframe", "lag"),
+    ("totimezone", "toDateTime"),
 ];
 
 /// Aggregates (lower-case) whose -If form is rewritten.
