@@ -253,3 +253,98 @@ fn workspace_endpoint_answers_the_cli() {
     assert_eq!(unknown.status, 404);
     unknown.error_message();
 }
+
+/// Runs each query on chDB and returns its output in `format`, as bytes (hex-encoded across
+/// the pipe).
+fn clickhouse_output(queries: &[String], format: &str) -> Vec<Vec<u8>> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let script = r#"
+import json, sys, chdb
+format = sys.argv[1]
+print(json.dumps([chdb.query(q, format).bytes().hex() for q in json.load(sys.stdin)]))
+"#;
+    let mut child = Command::new(support::chdb_python())
+        .args(["-c", script, format])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(queries).unwrap().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "chDB failed");
+    let hex: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
+    hex.iter()
+        .map(|h| {
+            (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+/// The JSON envelope without its timing, which differs between any two runs.
+fn without_statistics(text: &str) -> &str {
+    text.split("\n\n\t\"statistics\"").next().unwrap()
+}
+
+#[test]
+fn formats_print_as_clickhouse_prints_them() {
+    let server = Colibri::start();
+    let rows = "SELECT * FROM (\
+        SELECT 'a' AS user, toUInt32(10) AS amount, toDateTime('2024-03-01 10:15:00') AS ts, \
+               CAST([1, 2] AS Array(UInt8)) AS arr, CAST(NULL AS Nullable(String)) AS note, \
+               0.5 AS share \
+        UNION ALL SELECT 'bé', toUInt32(20), toDateTime('2024-03-01 10:45:00'), \
+               CAST([3] AS Array(UInt8)), 'x|y', 2.25\
+        ) ORDER BY amount";
+    let metrics = "SELECT * FROM (\
+        SELECT 'requests_total' AS name, 'counter' AS type, 'Requests served' AS help, \
+               map('path', '/a') AS labels, toUInt64(5) AS value \
+        UNION ALL SELECT 'requests_total', 'counter', 'Requests served', map('path', '/b\"'), toUInt64(7) \
+        UNION ALL SELECT 'up', 'gauge', '', map('zone', 'eu'), toUInt64(1)\
+        ) ORDER BY value";
+    let cases = [
+        ("JSONCompact", rows, "application/json"),
+        ("JSONCompactEachRow", rows, "application/x-ndjson"),
+        ("PrettyCompact", rows, "text/plain; charset=utf-8"),
+        ("Prometheus", metrics, "text/plain; version=0.0.4"),
+    ];
+    for (format, query, content_type) in cases {
+        let sql = format!("{query} FORMAT {format}");
+        let reply = server.post("/v0/sql", sql.as_bytes());
+        assert_eq!(reply.status, 200, "{format}: {}", reply.text());
+        assert_eq!(reply.header("content-type"), Some(content_type), "{format}");
+        let expected = clickhouse_output(&[query.to_string()], format).remove(0);
+        let expected = String::from_utf8(expected).unwrap();
+        assert_eq!(
+            without_statistics(&reply.text()),
+            without_statistics(&expected),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn parquet_answers_read_back_in_clickhouse() {
+    let server = Colibri::start();
+    let query = "SELECT 'a' AS user, toUInt32(10) AS amount, 2.5 AS share";
+    let reply = server.post("/v0/sql", format!("{query} FORMAT Parquet").as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("application/octet-stream"));
+    let folder = support::temp_dir("parquet-answer");
+    let path = folder.join("answer.parquet");
+    std::fs::write(&path, &reply.body).unwrap();
+    let read_back = format!(
+        "SELECT user, amount, share FROM file('{}', Parquet)",
+        path.display()
+    );
+    let text = clickhouse_output(&[read_back], "TSV").remove(0);
+    assert_eq!(String::from_utf8(text).unwrap(), "a\t10\t2.5\n");
+}

@@ -1,5 +1,6 @@
-//! ClickHouse output formats: the `FORMAT JSON` envelope, JSONEachRow, CSV and TSV with or
-//! without names, printing values the way ClickHouse prints them.
+//! ClickHouse output formats: the `FORMAT JSON` envelope and its compact form, JSONEachRow and
+//! JSONCompactEachRow, CSV and TSV with or without names, PrettyCompact, Prometheus and
+//! Parquet, printing values the way ClickHouse prints them.
 
 use std::io::Write;
 use std::time::Duration;
@@ -16,7 +17,12 @@ use crate::{QueryError, Result, codes};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
+    JsonCompact,
     JsonEachRow,
+    JsonCompactEachRow,
+    PrettyCompact,
+    Prometheus,
+    Parquet,
     Csv,
     CsvWithNames,
     Tsv,
@@ -27,7 +33,12 @@ impl Format {
     pub fn from_name(name: &str) -> Result<Format> {
         Ok(match name {
             "JSON" => Format::Json,
+            "JSONCompact" => Format::JsonCompact,
             "JSONEachRow" | "NDJSON" | "JSONLines" => Format::JsonEachRow,
+            "JSONCompactEachRow" => Format::JsonCompactEachRow,
+            "PrettyCompact" => Format::PrettyCompact,
+            "Prometheus" => Format::Prometheus,
+            "Parquet" => Format::Parquet,
             "CSV" => Format::Csv,
             "CSVWithNames" => Format::CsvWithNames,
             "TSV" | "TabSeparated" => Format::Tsv,
@@ -43,8 +54,11 @@ impl Format {
 
     pub fn content_type(self) -> &'static str {
         match self {
-            Format::Json => "application/json",
-            Format::JsonEachRow => "application/x-ndjson",
+            Format::Json | Format::JsonCompact => "application/json",
+            Format::JsonEachRow | Format::JsonCompactEachRow => "application/x-ndjson",
+            Format::PrettyCompact => "text/plain; charset=utf-8",
+            Format::Prometheus => "text/plain; version=0.0.4",
+            Format::Parquet => "application/octet-stream",
             Format::Csv | Format::CsvWithNames => "text/csv",
             Format::Tsv | Format::TsvWithNames => "text/tab-separated-values",
         }
@@ -152,8 +166,24 @@ pub fn encode(
 ) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let result = match format {
-        Format::Json => write_json(&mut out, schema, batches, statistics, settings),
-        Format::JsonEachRow => write_json_each_row(&mut out, schema, batches, settings),
+        Format::Json | Format::JsonCompact => write_json(
+            &mut out,
+            schema,
+            batches,
+            statistics,
+            settings,
+            format == Format::JsonCompact,
+        ),
+        Format::JsonEachRow | Format::JsonCompactEachRow => write_json_each_row(
+            &mut out,
+            schema,
+            batches,
+            settings,
+            format == Format::JsonCompactEachRow,
+        ),
+        Format::PrettyCompact => write_pretty_compact(&mut out, schema, batches),
+        Format::Prometheus => write_prometheus(&mut out, schema, batches),
+        Format::Parquet => write_parquet(&mut out, schema, batches),
         Format::Csv | Format::CsvWithNames => write_separated(
             &mut out,
             schema,
@@ -438,29 +468,44 @@ fn write_json_array(out: &mut Vec<u8>, values: &ArrayRef, settings: &Settings) -
     Ok(())
 }
 
+fn write_json_cell(
+    out: &mut Vec<u8>,
+    column: &Column,
+    row: usize,
+    settings: &Settings,
+) -> WriteResult {
+    if column.array.is_null(row) {
+        out.extend_from_slice(b"null");
+        Ok(())
+    } else if column.kind == Kind::Nested {
+        write_json_nested(out, column.array, row, settings)
+    } else {
+        write_json_scalar(out, column.kind, &cell_text(column, row), settings)
+    }
+}
+
+/// One row as an object of the columns (`{"a":1,"b":"x"}`), or, `compact`, an array of the
+/// values (`[1, "x"]`).
 fn write_json_row(
     out: &mut Vec<u8>,
     names: &[String],
     columns: &[Column],
     row: usize,
     settings: &Settings,
+    compact: bool,
 ) -> WriteResult {
-    out.push(b'{');
+    out.push(if compact { b'[' } else { b'{' });
     for (i, column) in columns.iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.extend_from_slice(if compact { b", " } else { b"," });
         }
-        out.extend_from_slice(names[i].as_bytes());
-        out.push(b':');
-        if column.array.is_null(row) {
-            out.extend_from_slice(b"null");
-        } else if column.kind == Kind::Nested {
-            write_json_nested(out, column.array, row, settings)?;
-        } else {
-            write_json_scalar(out, column.kind, &cell_text(column, row), settings)?;
+        if !compact {
+            out.extend_from_slice(names[i].as_bytes());
+            out.push(b':');
         }
+        write_json_cell(out, column, row, settings)?;
     }
-    out.push(b'}');
+    out.push(if compact { b']' } else { b'}' });
     Ok(())
 }
 
@@ -478,6 +523,7 @@ fn write_json(
     batches: &[RecordBatch],
     statistics: &Statistics,
     settings: &Settings,
+    compact: bool,
 ) -> WriteResult {
     let names = quoted_names(schema);
     out.extend_from_slice(b"{\n\t\"meta\":\n\t[");
@@ -500,7 +546,7 @@ fn write_json(
         let columns = columns(batch, &options)?;
         for row in 0..batch.num_rows() {
             out.extend_from_slice(if rows == 0 { b"\n\t\t" } else { b",\n\t\t" });
-            write_json_row(out, &names, &columns, row, settings)?;
+            write_json_row(out, &names, &columns, row, settings, compact)?;
             rows += 1;
         }
     }
@@ -527,13 +573,14 @@ fn write_json_each_row(
     schema: &Schema,
     batches: &[RecordBatch],
     settings: &Settings,
+    compact: bool,
 ) -> WriteResult {
     let names = quoted_names(schema);
     let options = format_options();
     for batch in batches {
         let columns = columns(batch, &options)?;
         for row in 0..batch.num_rows() {
-            write_json_row(out, &names, &columns, row, settings)?;
+            write_json_row(out, &names, &columns, row, settings, compact)?;
             out.push(b'\n');
         }
     }
@@ -591,7 +638,6 @@ fn write_separated(
         out.push(b'\n');
     }
     let options = format_options();
-    let settings = Settings::default();
     for batch in batches {
         let columns = columns(batch, &options)?;
         for row in 0..batch.num_rows() {
@@ -603,14 +649,7 @@ fn write_separated(
                     out.extend_from_slice(b"\\N");
                     continue;
                 }
-                let text = match column.kind {
-                    Kind::Nested => {
-                        let mut nested = Vec::new();
-                        write_json_nested(&mut nested, column.array, row, &settings)?;
-                        String::from_utf8(nested)?.replace('"', "'")
-                    }
-                    _ => cell_text(column, row),
-                };
+                let text = text_of(column, row)?;
                 let quoted = matches!(
                     column.kind,
                     Kind::Text | Kind::DateTime { .. } | Kind::Nested
@@ -624,5 +663,198 @@ fn write_separated(
             out.push(b'\n');
         }
     }
+    Ok(())
+}
+
+/// A non-null value as ClickHouse's text formats print it: arrays, maps and tuples in their
+/// literal form (`[1,2]`, `['a','b']`).
+fn text_of(
+    column: &Column,
+    row: usize,
+) -> std::result::Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(match column.kind {
+        Kind::Nested => {
+            let mut nested = Vec::new();
+            write_json_nested(&mut nested, column.array, row, &Settings::default())?;
+            String::from_utf8(nested)?.replace('"', "'")
+        }
+        _ => cell_text(column, row),
+    })
+}
+
+/// Numbers, dates and times are aligned right in Pretty formats, the rest left.
+fn aligned_right(data_type: &DataType) -> bool {
+    data_type.is_numeric()
+        || matches!(
+            data_type,
+            DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+        )
+}
+
+/// PrettyCompact: a table drawn with box characters, rows numbered, numbers aligned right.
+fn write_pretty_compact(
+    out: &mut Vec<u8>,
+    schema: &Schema,
+    batches: &[RecordBatch],
+) -> WriteResult {
+    let options = format_options();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for batch in batches {
+        let columns = columns(batch, &options)?;
+        for row in 0..batch.num_rows() {
+            rows.push(
+                columns
+                    .iter()
+                    .map(|column| match column.array.is_null(row) {
+                        true => Ok("ᴺᵁᴸᴸ".to_string()),
+                        false => text_of(column, row),
+                    })
+                    .collect::<std::result::Result<_, _>>()?,
+            );
+        }
+    }
+    let width = |text: &str| text.chars().count();
+    let widths: Vec<usize> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            rows.iter()
+                .map(|r| width(&r[i]))
+                .fold(width(field.name()), usize::max)
+        })
+        .collect();
+    let right: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| aligned_right(f.data_type()))
+        .collect();
+    let number_width = rows.len().to_string().len() + 2;
+    let indent = " ".repeat(number_width);
+    let line = |left: &str, fill: &str, middle: &str, end: &str, cells: Option<&[String]>| {
+        let mut text = String::new();
+        for (i, column_width) in widths.iter().enumerate() {
+            text.push_str(if i == 0 { left } else { middle });
+            let cell = cells.map_or("", |cells| cells[i].as_str());
+            let pad = fill.repeat(column_width - width(cell));
+            text.push_str(fill);
+            if right[i] {
+                text.push_str(&pad);
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.push_str(&pad);
+            }
+            text.push_str(fill);
+        }
+        text.push_str(end);
+        text
+    };
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    writeln!(out, "{indent}{}", line("┌", "─", "┬", "┐", Some(&names)))?;
+    for (number, cells) in rows.iter().enumerate() {
+        let label = format!("{}.", number + 1);
+        writeln!(
+            out,
+            "{label:>0$} {1}",
+            number_width - 1,
+            line("│", " ", "│", "│", Some(cells))
+        )?;
+    }
+    writeln!(out, "{indent}{}", line("└", "─", "┴", "┘", None))?;
+    Ok(())
+}
+
+/// Prometheus's text exposition format from columns `name` and `value` (required), `help`,
+/// `type`, `labels` (a Map(String, String)) and `timestamp`: the rows of each metric
+/// together, in the order metrics first appear, each metric after its `# HELP` and `# TYPE`
+/// lines and followed by an empty line.
+fn write_prometheus(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch]) -> WriteResult {
+    let index = |name: &str| schema.index_of(name).ok();
+    let (Some(name_at), Some(value_at)) = (index("name"), index("value")) else {
+        return Err("the Prometheus format needs columns `name` and `value`".into());
+    };
+    let (help_at, type_at, labels_at, timestamp_at) = (
+        index("help"),
+        index("type"),
+        index("labels"),
+        index("timestamp"),
+    );
+    // Each metric: its name, help, type and lines, in the order of first appearance.
+    let mut metrics: Vec<(String, String, String, Vec<String>)> = Vec::new();
+    let options = format_options();
+    for batch in batches {
+        let columns = columns(batch, &options)?;
+        let text = |at: Option<usize>, row: usize| -> String {
+            at.map(|at| &columns[at])
+                .filter(|column| column.array.is_valid(row))
+                .map_or_else(String::new, |column| cell_text(column, row))
+        };
+        for row in 0..batch.num_rows() {
+            let name = text(Some(name_at), row);
+            let mut sample = name.clone();
+            if let Some(labels) = labels_at
+                .map(|at| batch.column(at))
+                .filter(|l| l.is_valid(row))
+            {
+                let DataType::Map(..) = labels.data_type() else {
+                    return Err(
+                        "the Prometheus `labels` column must be a Map(String, String)".into(),
+                    );
+                };
+                let entries = labels.as_map().value(row);
+                let keys = arrow::compute::cast(entries.column(0), &DataType::Utf8)?;
+                let values = arrow::compute::cast(entries.column(1), &DataType::Utf8)?;
+                let (keys, values) = (keys.as_string::<i32>(), values.as_string::<i32>());
+                if !entries.is_empty() {
+                    let pairs: Vec<String> = (0..entries.len())
+                        .map(|i| {
+                            let value = values
+                                .value(i)
+                                .replace('\\', "\\\\")
+                                .replace('"', "\\\"")
+                                .replace('\n', "\\n");
+                            format!("{}=\"{value}\"", keys.value(i))
+                        })
+                        .collect();
+                    sample.push_str(&format!("{{{}}}", pairs.join(",")));
+                }
+            }
+            sample.push(' ');
+            sample.push_str(&text(Some(value_at), row));
+            let timestamp = text(timestamp_at, row);
+            if !timestamp.is_empty() {
+                sample.push(' ');
+                sample.push_str(&timestamp);
+            }
+            match metrics.iter_mut().find(|metric| metric.0 == name) {
+                Some(metric) => metric.3.push(sample),
+                None => metrics.push((name, text(help_at, row), text(type_at, row), vec![sample])),
+            }
+        }
+    }
+    for (name, help, kind, samples) in metrics {
+        if !help.is_empty() {
+            writeln!(out, "# HELP {name} {help}")?;
+        }
+        if !kind.is_empty() {
+            writeln!(out, "# TYPE {name} {kind}")?;
+        }
+        for sample in samples {
+            writeln!(out, "{sample}")?;
+        }
+        out.push(b'\n');
+    }
+    Ok(())
+}
+
+/// A Parquet file of the rows (strings as Parquet strings, `output_format_parquet_string_as_string`).
+fn write_parquet(out: &mut Vec<u8>, schema: &Schema, batches: &[RecordBatch]) -> WriteResult {
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(out, std::sync::Arc::new(schema.clone()), None)?;
+    for batch in batches {
+        writer.write(batch)?;
+    }
+    writer.close()?;
     Ok(())
 }
