@@ -12,12 +12,11 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
-use support::{Colibri, chdb_python, encode};
+use support::{Colibri, chdb_json, chdb_python, encode};
 
 fn suite_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential")
@@ -127,22 +126,9 @@ fn datasets() -> Vec<Dataset> {
 
 /// ClickHouse's answers: the FORMAT JSON document, or the error.
 fn clickhouse(queries: &[Query]) -> Vec<Result<Value, String>> {
-    let mut child = Command::new(chdb_python())
-        .arg(suite_dir().join("run_chdb.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let sql: Vec<&str> = queries.iter().map(|q| q.sql.as_str()).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&sql).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "run_chdb.py failed");
-    let answers: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let script = suite_dir().join("run_chdb.py");
+    let answers: Vec<Value> = chdb_json(&[script.to_str().unwrap()], &sql);
     answers
         .into_iter()
         .map(|answer| match answer.get("answer") {

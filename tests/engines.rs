@@ -4,10 +4,7 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use support::{Colibri, chdb_python, encode};
+use support::{Colibri, chdb_json, encode};
 
 /// One engine case: a table, its engine parameters, and the blocks inserted one by one.
 struct Case {
@@ -157,7 +154,6 @@ const CASES: &[Case] = &[
 
 /// Runs statements on chDB, one session, and returns the CSV answer of each.
 fn clickhouse(statements: &[String]) -> Vec<String> {
-    let python = chdb_python();
     let script = r#"
 import json, sys
 from chdb import session
@@ -166,21 +162,7 @@ s.query("CREATE DATABASE IF NOT EXISTS colibri")
 s.query("USE colibri")
 print(json.dumps([str(s.query(q, "CSV")) for q in json.load(sys.stdin)]))
 "#;
-    let mut child = Command::new(python)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(statements).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "chDB failed");
-    serde_json::from_slice(&output.stdout).unwrap()
+    chdb_json(&["-c", script], &statements)
 }
 
 fn colibri_csv(server: &Colibri, sql: &str) -> String {

@@ -257,28 +257,12 @@ fn workspace_endpoint_answers_the_cli() {
 /// Runs each query on chDB and returns its output in `format`, as bytes (hex-encoded across
 /// the pipe).
 fn clickhouse_output(queries: &[String], format: &str) -> Vec<Vec<u8>> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let script = r#"
 import json, sys, chdb
 format = sys.argv[1]
 print(json.dumps([chdb.query(q, format).bytes().hex() for q in json.load(sys.stdin)]))
 "#;
-    let mut child = Command::new(support::chdb_python())
-        .args(["-c", script, format])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(queries).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "chDB failed");
-    let hex: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
+    let hex: Vec<String> = support::chdb_json(&["-c", script, format], &queries);
     hex.iter()
         .map(|h| {
             (0..h.len())
@@ -337,7 +321,10 @@ fn parquet_answers_read_back_in_clickhouse() {
     let query = "SELECT 'a' AS user, toUInt32(10) AS amount, 2.5 AS share";
     let reply = server.post("/v0/sql", format!("{query} FORMAT Parquet").as_bytes());
     assert_eq!(reply.status, 200, "{}", reply.text());
-    assert_eq!(reply.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/octet-stream")
+    );
     let folder = support::temp_dir("parquet-answer");
     let path = folder.join("answer.parquet");
     std::fs::write(&path, &reply.body).unwrap();

@@ -413,6 +413,29 @@ pub fn chdb_python() -> PathBuf {
     python_tools(&["chdb==4.4.0"]).join("python")
 }
 
+/// Runs a Python program with chDB (`args`: the script, or `-c` and its text, then its own
+/// arguments), gives it `input` as JSON on stdin and reads its stdout as JSON.
+pub fn chdb_json<T: serde::de::DeserializeOwned>(
+    args: &[&str],
+    input: &impl serde::Serialize,
+) -> T {
+    let mut child = Command::new(chdb_python())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(input).unwrap().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the chDB program {args:?} failed");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// A tiny HTTP server on a loopback port answering `GET <path>` with the file at that path
 /// (404 otherwise), one connection at a time, for as long as the test runs.
 pub fn file_server(files: Vec<(&'static str, Vec<u8>)>) -> String {
