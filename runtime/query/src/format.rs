@@ -292,6 +292,9 @@ fn columns<'a>(
 /// The text of a non-null scalar cell: floats in their shortest form (`25`, `0.1`), other
 /// values by Arrow's formatter with ClickHouse's date and time layout.
 fn cell_text(column: &Column, row: usize) -> String {
+    if column.kind == Kind::Nested {
+        return nested_text(column.array, row);
+    }
     match column.array.data_type() {
         DataType::Float64 => column
             .array
@@ -649,7 +652,7 @@ fn write_separated(
                     out.extend_from_slice(b"\\N");
                     continue;
                 }
-                let text = text_of(column, row)?;
+                let text = cell_text(column, row);
                 let quoted = matches!(
                     column.kind,
                     Kind::Text | Kind::DateTime { .. } | Kind::Nested
@@ -666,20 +669,66 @@ fn write_separated(
     Ok(())
 }
 
-/// A non-null value as ClickHouse's text formats print it: arrays, maps and tuples in their
-/// literal form (`[1,2]`, `['a','b']`).
-fn text_of(
-    column: &Column,
-    row: usize,
-) -> std::result::Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(match column.kind {
-        Kind::Nested => {
-            let mut nested = Vec::new();
-            write_json_nested(&mut nested, column.array, row, &Settings::default())?;
-            String::from_utf8(nested)?.replace('"', "'")
+/// An array, map or tuple as ClickHouse's text formats and `toString` print it, in its literal
+/// form: `[1,2]`, `['a','b']`, `{'a':1}`, `(1,'x')`.
+fn nested_text(array: &ArrayRef, row: usize) -> String {
+    let options = format_options();
+    let text = |values: &ArrayRef, row: usize| -> String {
+        if values.is_null(row) {
+            return "NULL".to_string();
         }
-        _ => cell_text(column, row),
-    })
+        let kind = kind_of(values.data_type());
+        if kind == Kind::Nested {
+            return nested_text(values, row);
+        }
+        let Ok(formatter) = ArrayFormatter::try_new(values.as_ref(), &options) else {
+            return String::new();
+        };
+        let column = Column {
+            array: values,
+            formatter,
+            kind,
+        };
+        let text = cell_text(&column, row);
+        match kind {
+            Kind::Text | Kind::DateTime { .. } => {
+                format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+            _ => text,
+        }
+    };
+    let list = |values: ArrayRef| -> String {
+        let items: Vec<String> = (0..values.len()).map(|i| text(&values, i)).collect();
+        format!("[{}]", items.join(","))
+    };
+    match array.data_type() {
+        DataType::List(_) => list(array.as_list::<i32>().value(row)),
+        DataType::LargeList(_) => list(array.as_list::<i64>().value(row)),
+        DataType::FixedSizeList(..) => list(array.as_fixed_size_list().value(row)),
+        DataType::Struct(_) => {
+            let fields: Vec<String> = array
+                .as_struct()
+                .columns()
+                .iter()
+                .map(|column| text(column, row))
+                .collect();
+            format!("({})", fields.join(","))
+        }
+        DataType::Map(..) => {
+            let entries = array.as_map().value(row);
+            let pairs: Vec<String> = (0..entries.len())
+                .map(|i| {
+                    format!(
+                        "{}:{}",
+                        text(entries.column(0), i),
+                        text(entries.column(1), i)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", pairs.join(","))
+        }
+        _ => String::new(),
+    }
 }
 
 /// Numbers, dates and times are aligned right in Pretty formats, the rest left.
@@ -706,10 +755,10 @@ fn write_pretty_compact(
                 columns
                     .iter()
                     .map(|column| match column.array.is_null(row) {
-                        true => Ok("ᴺᵁᴸᴸ".to_string()),
-                        false => text_of(column, row),
+                        true => "ᴺᵁᴸᴸ".to_string(),
+                        false => cell_text(column, row),
                     })
-                    .collect::<std::result::Result<_, _>>()?,
+                    .collect(),
             );
         }
     }

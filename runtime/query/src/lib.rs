@@ -143,6 +143,8 @@ impl QueryEngine {
             .with_information_schema(false)
             .set_bool("datafusion.sql_parser.enable_ident_normalization", false)
             .set_str("datafusion.sql_parser.dialect", "ClickHouse")
+            // ClickHouse sorts NULLs last, ascending and descending.
+            .set_str("datafusion.sql_parser.default_null_ordering", "nulls_last")
             .set_bool("datafusion.execution.parquet.pushdown_filters", true);
         // ClickHouse's number types first, then DataFusion's own coercion and checks.
         let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> =

@@ -9,7 +9,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::AsArray;
+use arrow::array::{Array, AsArray, Float64Array};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::Float64Type;
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::execution::{FunctionRegistry, SessionState};
@@ -34,7 +36,6 @@ const NULL_ONLY_FROM_ARGUMENTS: &[&str] = &[
     "starts_with",
     "ends_with",
     "strpos",
-    "substr",
     "btrim",
     "ltrim",
     "rtrim",
@@ -51,7 +52,6 @@ const NULL_ONLY_FROM_ARGUMENTS: &[&str] = &[
     "md5",
     "to_hex",
     "abs",
-    "round",
     "floor",
     "ceil",
     "trunc",
@@ -70,7 +70,11 @@ pub fn register(state: &mut SessionState) {
     let wrapped = NULL_ONLY_FROM_ARGUMENTS
         .iter()
         .map(|name| (*name, Nullable::Result))
-        .chain(std::iter::once(("make_array", Nullable::Items)));
+        .chain([
+            ("make_array", Nullable::Items),
+            ("concat", Nullable::Propagated),
+            ("round", Nullable::FloatsHalfToEven),
+        ]);
     for (name, nullable) in wrapped {
         let Ok(inner) = state.udf(name) else {
             continue;
@@ -91,6 +95,49 @@ enum Nullable {
     Result,
     /// The items of the resulting array (which is never NULL).
     Items,
+    /// The result, NULL where an argument is (ClickHouse's `concat`; DataFusion's skips NULLs).
+    Propagated,
+    /// The result; and floats round half to even, as ClickHouse rounds them (`round(2.5)` is
+    /// 2), where DataFusion rounds half away from zero (as ClickHouse rounds integers and
+    /// decimals).
+    FloatsHalfToEven,
+}
+
+/// Where any argument is NULL, when some is (None when none is).
+fn argument_nulls(args: &ScalarFunctionArgs) -> Result<Option<NullBuffer>> {
+    let mut nulls: Option<NullBuffer> = None;
+    for arg in &args.args {
+        let array = arg.to_array(args.number_rows)?;
+        if let Some(arg_nulls) = array.logical_nulls().filter(|n| n.null_count() > 0) {
+            nulls = NullBuffer::union(nulls.as_ref(), Some(&arg_nulls));
+        }
+    }
+    Ok(nulls)
+}
+
+/// `round(x[, n])` of a float, half to even at `n` decimal places (None for other types).
+fn round_floats_half_to_even(args: &ScalarFunctionArgs) -> Result<Option<ColumnarValue>> {
+    if args.args.first().map(ColumnarValue::data_type) != Some(DataType::Float64) {
+        return Ok(None);
+    }
+    let places = match args.args.get(1) {
+        None => 0,
+        Some(ColumnarValue::Scalar(places)) => match places.cast_to(&DataType::Int64)? {
+            ScalarValue::Int64(Some(places)) => places,
+            _ => return Ok(None),
+        },
+        Some(ColumnarValue::Array(_)) => return Ok(None),
+    };
+    let is_scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
+    let values = args.args[0].to_array(args.number_rows)?;
+    let scale = 10f64.powi(places.unsigned_abs().min(308) as i32);
+    let rounded: Float64Array = values
+        .as_primitive::<Float64Type>()
+        .unary(|x| match places >= 0 {
+            true => (x * scale).round_ties_even() / scale,
+            false => (x / scale).round_ties_even() * scale,
+        });
+    super::columnar(Arc::new(rounded), is_scalar).map(Some)
 }
 
 /// A DataFusion function whose result (or its items) is nullable only when an argument is;
@@ -140,7 +187,22 @@ impl ScalarUDFImpl for NullableLikeArguments {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let declared = args.return_field.data_type().clone();
-        let result = self.inner.invoke_with_args(args)?;
+        if self.nullable == Nullable::FloatsHalfToEven
+            && let Some(rounded) = round_floats_half_to_even(&args)?
+        {
+            return Ok(rounded);
+        }
+        let nulls = match self.nullable {
+            Nullable::Propagated => argument_nulls(&args)?,
+            _ => None,
+        };
+        let mut result = self.inner.invoke_with_args(args)?;
+        if let Some(nulls) = nulls {
+            let array = result.to_array(nulls.len())?;
+            let combined = NullBuffer::union(array.logical_nulls().as_ref(), Some(&nulls));
+            let data = array.to_data().into_builder().nulls(combined).build()?;
+            result = ColumnarValue::Array(arrow::array::make_array(data));
+        }
         if result.data_type() == declared {
             return Ok(result);
         }

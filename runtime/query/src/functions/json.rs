@@ -83,6 +83,7 @@ pub fn functions() -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(JsonFunction {
             name,
             extract,
+            anywhere: name.starts_with("simple") || name.starts_with("visitparam"),
             signature: Signature::variadic_any(Volatility::Immutable),
         })
     })
@@ -98,6 +99,9 @@ pub fn functions() -> Vec<ScalarUDF> {
 struct JsonFunction {
     name: &'static str,
     extract: Extract,
+    /// The `simpleJSON*` (`visitParam*`) functions: the value of the first field of that name
+    /// anywhere in the document, found in its text.
+    anywhere: bool,
     signature: Signature,
 }
 
@@ -117,6 +121,28 @@ fn step(value: &ScalarValue) -> Result<Step> {
         ScalarValue::Utf8(Some(key)) => Ok(Step::Key(key)),
         other => exec_err!("a JSON path step must be a key or an index, not {other}"),
     }
+}
+
+/// A JSON value as a number, as ClickHouse reads numbers leniently: numbers, numbers in
+/// strings (`"7"`), booleans as 0 and 1.
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(text) => text.trim().parse().ok(),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    }
+}
+
+/// The text of the value of the first field called `name` anywhere in `document` (ClickHouse's
+/// `visitParam` rule: `"name":` as written, at any depth), as it is written there.
+fn field_anywhere<'a>(document: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!("\"{name}\":");
+    let start = document.find(&key)? + key.len();
+    let rest = document[start..].trim_start();
+    let mut values = serde_json::Deserializer::from_str(rest).into_iter::<IgnoredAny>();
+    values.next()?.ok()?;
+    Some(&rest[..values.byte_offset()])
 }
 
 /// The steps of a path given as arguments, which must be literals.
@@ -315,7 +341,13 @@ impl JsonFunction {
             if documents.is_null(row) {
                 return None;
             }
-            Some(find(text(row), path))
+            Some(match (self.anywhere, path) {
+                (true, [Step::Key(name)]) => {
+                    field_anywhere(text(row), name).and_then(|raw| serde_json::from_str(raw).ok())
+                }
+                (true, _) => None,
+                (false, path) => find(text(row), path),
+            })
         };
         let rows = documents.len();
         Ok(match self.extract {
@@ -325,6 +357,7 @@ impl JsonFunction {
                     out.append_option(found(row).map(|value| match (self.extract, value) {
                         (Extract::Has, value) => value.is_some() as u8,
                         (_, Some(Value::Bool(b))) => b as u8,
+                        (_, Some(Value::Number(n))) => u8::from(n.as_f64() != Some(0.0)),
                         _ => 0,
                     }));
                 }
@@ -337,10 +370,12 @@ impl JsonFunction {
                         match (self.extract, value) {
                             (Extract::Length, Some(Value::Array(items))) => items.len() as u64,
                             (Extract::Length, Some(Value::Object(object))) => object.len() as u64,
-                            (Extract::UInt, Some(Value::Number(n))) => n
-                                .as_u64()
-                                .or_else(|| n.as_f64().map(|f| f as u64))
-                                .unwrap_or(0),
+                            (Extract::UInt, Some(value)) => number(&value)
+                                .filter(|n| *n >= 0.0)
+                                .map_or(0, |n| match value.as_u64() {
+                                    Some(exact) => exact,
+                                    None => n as u64,
+                                }),
                             _ => 0,
                         }
                     }));
@@ -352,11 +387,11 @@ impl JsonFunction {
                 for row in 0..rows {
                     out.append_option(found(row).map(|value| {
                         match value {
-                            Some(Value::Number(n)) => n
+                            Some(value) => value
                                 .as_i64()
-                                .or_else(|| n.as_f64().map(|f| f as i64))
+                                .or_else(|| number(&value).map(|n| n as i64))
                                 .unwrap_or(0),
-                            _ => 0,
+                            None => 0,
                         }
                     }));
                 }
@@ -365,20 +400,27 @@ impl JsonFunction {
             Extract::Float => {
                 let mut out = Float64Builder::with_capacity(rows);
                 for row in 0..rows {
-                    out.append_option(found(row).map(|value| match value {
-                        Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
-                        _ => 0.0,
-                    }));
+                    out.append_option(
+                        found(row).map(|value| value.as_ref().and_then(number).unwrap_or(0.0)),
+                    );
                 }
                 Arc::new(out.finish())
             }
             Extract::String | Extract::Raw => {
                 let mut out = StringBuilder::with_capacity(rows, rows * 8);
                 for row in 0..rows {
-                    out.append_option(found(row).map(|value| match (self.extract, value) {
-                        (Extract::String, Some(Value::String(text))) => text,
-                        (Extract::Raw, Some(value)) => value.to_string(),
-                        _ => String::new(),
+                    out.append_option(found(row).map(|value| {
+                        match (self.extract, value) {
+                            (Extract::String, Some(Value::String(text))) => text,
+                            (Extract::Raw, Some(_)) if self.anywhere => match path {
+                                [Step::Key(name)] => field_anywhere(text(row), name)
+                                    .unwrap_or_default()
+                                    .to_string(),
+                                _ => String::new(),
+                            },
+                            (Extract::Raw, Some(value)) => value.to_string(),
+                            _ => String::new(),
+                        }
                     }));
                 }
                 Arc::new(out.finish())

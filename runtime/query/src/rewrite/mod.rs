@@ -543,6 +543,10 @@ fn clickhouse_cast(expr: &Expr) -> Option<Expr> {
         return None;
     };
     let clickhouse_type: ChType = clickhouse_spelling(&data_type.to_string()).parse().ok()?;
+    // To text as ClickHouse prints values (`2024-01-01 10:00:00`, `['a','b']`).
+    if clickhouse_type.base() == &ChType::String && !clickhouse_type.is_nullable() {
+        return Some(call("toString", vec![(**value).clone()]));
+    }
     let arrow_type = clickhouse_type.arrow_type().to_string();
     Some(call(
         "arrow_cast",
