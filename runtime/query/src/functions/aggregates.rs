@@ -1,8 +1,8 @@
 //! Aggregate functions: `uniq`, `topK`, and DataFusion's with ClickHouse's results.
 //!
-//! `sum`, `min`, `max`, `avg`, `median`, `percentile_cont`, `first_value`, `last_value` and
+//! `sum`, `min`, `max`, `avg`, `quantile` (`quantile.rs`), `first_value`, `last_value` and
 //! `array_agg` are DataFusion's, given ClickHouse's result types: nullable only when the
-//! argument is, and, over no rows, the type's default (`0`, `''`) or `nan` (`avg`, `median`)
+//! argument is, and, over no rows, the type's default (`0`, `''`) or `nan` (`avg`, `quantile`)
 //! where DataFusion answers NULL; `array_agg` (`groupArray`) is an array of non-NULL values,
 //! empty over no rows.
 
@@ -17,9 +17,7 @@ use datafusion::functions_aggregate::array_agg::array_agg_udaf;
 use datafusion::functions_aggregate::average::avg_udaf;
 use datafusion::functions_aggregate::count::Count;
 use datafusion::functions_aggregate::first_last::{first_value_udaf, last_value_udaf};
-use datafusion::functions_aggregate::median::median_udaf;
 use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
-use datafusion::functions_aggregate::percentile_cont::percentile_cont_udaf;
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::AggregateOrderSensitivity;
@@ -39,9 +37,11 @@ pub fn functions() -> Vec<AggregateUDF> {
         ClickHouseAggregate::wrap(min_udaf(), Empty::Default),
         ClickHouseAggregate::wrap(max_udaf(), Empty::Default),
         ClickHouseAggregate::wrap(avg_udaf(), Empty::NaN),
-        ClickHouseAggregate::wrap(median_udaf(), Empty::NaN),
-        // `quantile(level)(x)` is rewritten to `percentile_cont(x, level)` (`rewrite.rs`).
-        ClickHouseAggregate::wrap(percentile_cont_udaf(), Empty::NaN),
+        // `quantile(level)(x)` and `median(x)` are rewritten to `quantile(x, level)`.
+        ClickHouseAggregate::wrap(
+            Arc::new(AggregateUDF::new_from_impl(super::quantile::Quantile::new())),
+            Empty::NaN,
+        ),
         // `any`, `anyLast`, `argMin` and `argMax` are rewritten to these (`rewrite.rs`).
         ClickHouseAggregate::wrap(first_value_udaf(), Empty::Default),
         ClickHouseAggregate::wrap(last_value_udaf(), Empty::Default),
@@ -104,7 +104,7 @@ impl AggregateUDFImpl for ClickHouseAggregate {
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         let mut types = self.inner.coerce_types(arg_types)?;
-        // ClickHouse's `avg`, `median` and quantiles of decimals are Float64.
+        // ClickHouse's `avg` and quantiles of decimals are Float64.
         if self.empty == Empty::NaN
             && let Some(first) = types.first_mut()
             && matches!(first, DataType::Decimal128(..) | DataType::Decimal256(..))

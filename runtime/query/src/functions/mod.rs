@@ -12,6 +12,7 @@ mod formatting;
 mod hashing;
 mod json;
 mod lambdas;
+mod quantile;
 mod strings;
 mod url_parts;
 mod urls;

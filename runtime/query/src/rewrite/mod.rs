@@ -677,10 +677,9 @@ fn levels(function: &Function) -> Option<Vec<Expr>> {
         .collect()
 }
 
-/// `quantile(level)(x)` as `percentile_cont(x, level)` (the level defaults to 0.5): both
-/// interpolate linearly between the nearest values, as ClickHouse's `quantile` does while it
-/// holds every value (up to 8,192; beyond, ClickHouse samples and Colibri stays exact).
-fn quantile_as_percentile(function: &mut Function) {
+/// `quantile(level)(x)` as `quantile(x, level)` (the level defaults to 0.5), the aggregate
+/// `functions::quantile` implements.
+fn quantile_with_level_argument(function: &mut Function) {
     let level = match levels(function).as_deref() {
         None => Expr::value(Value::Number("0.5".to_string(), false)),
         Some([level]) => level.clone(),
@@ -692,11 +691,11 @@ fn quantile_as_percentile(function: &mut Function) {
         list.args
             .push(FunctionArg::Unnamed(FunctionArgExpr::Expr(level)));
         function.parameters = FunctionArguments::None;
-        rename(function, "percentile_cont");
+        rename(function, "quantile");
     }
 }
 
-/// `quantiles(l1, l2, ...)(x)` as an array of `percentile_cont(x, l)`, filter kept.
+/// `quantiles(l1, l2, ...)(x)` as an array of `quantile(x, l)`, filter kept.
 fn quantiles_as_array(function: &Function) -> Option<Expr> {
     if !plain_name(function)?.eq_ignore_ascii_case("quantiles") {
         return None;
@@ -710,7 +709,7 @@ fn quantiles_as_array(function: &Function) -> Option<Expr> {
                 args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(level))],
                 clauses: Vec::new(),
             });
-            quantile_as_percentile(&mut quantile);
+            quantile_with_level_argument(&mut quantile);
             Expr::Function(quantile)
         })
         .collect();
@@ -930,8 +929,9 @@ fn rewrite_function(function: &mut Function) {
             }]));
         rename(function, "first_value");
     }
-    if lower.as_deref() == Some("quantile") {
-        quantile_as_percentile(function);
+    // ClickHouse's median is quantile(0.5), sampled as it is.
+    if matches!(lower.as_deref(), Some("quantile" | "median")) {
+        quantile_with_level_argument(function);
     }
     // `sum(x = 1)`, `max(x = 1)`: ClickHouse aggregates comparisons as the UInt8 they are.
     if matches!(lower.as_deref(), Some("sum" | "avg" | "min" | "max"))
@@ -991,7 +991,7 @@ mod tests {
         assert_eq!(
             rewritten("SELECT count(), a + 1, sum(x), -1, quantile(0.5)(d), k FROM t"),
             "SELECT toUInt64(count()) AS `count()`, a + 1 AS `plus(a, 1)`, \
-             sum(x) AS `sum(x)`, -1 AS `-1`, percentile_cont(d, 0.5) AS `quantile(0.5)(d)`, k FROM t"
+             sum(x) AS `sum(x)`, -1 AS `-1`, quantile(d, 0.5) AS `quantile(0.5)(d)`, k FROM t"
         );
     }
 }
