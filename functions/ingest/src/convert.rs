@@ -231,7 +231,7 @@ fn convert_value(value: &Value, ty: &ChType) -> Result<Cell, String> {
         },
         ChType::Decimal { scale, .. } => {
             let text = raw_text(value);
-            parse_decimal(&text, *scale)
+            colibri_types::decimal_of_text(&text, u32::from(*scale))
                 .map(Cell::Decimal)
                 .ok_or_else(|| mismatch("a decimal number"))
         }
@@ -313,31 +313,6 @@ fn zero(ty: &ChType) -> Cell {
         ChType::Array(_) => Cell::List(Vec::new()),
         _ => Cell::Text(String::new()),
     }
-}
-
-fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() && fraction.is_empty()
-        || !whole
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let mut fraction: String = fraction.chars().take(scale as usize).collect();
-    while fraction.len() < scale as usize {
-        fraction.push('0');
-    }
-    let magnitude: i128 = format!("{whole}{fraction}")
-        .trim_start_matches('0')
-        .parse()
-        .unwrap_or(0);
-    Some(if negative { -magnitude } else { magnitude })
 }
 
 fn timestamp_unit(data_type: &DataType) -> (TimeUnit, i128) {
@@ -638,8 +613,15 @@ mod tests {
 
     #[test]
     fn decimals_keep_their_scale() {
-        assert_eq!(parse_decimal("12.5", 2), Some(1250));
-        assert_eq!(parse_decimal("-0.001", 3), Some(-1));
-        assert_eq!(parse_decimal("abc", 2), None);
+        let price: ChType = "Decimal(10, 2)".parse().unwrap();
+        assert_eq!(
+            convert_value(&serde_json::json!(12.5), &price),
+            Ok(Cell::Decimal(1250))
+        );
+        assert_eq!(
+            convert_value(&serde_json::json!("-0.009"), &price),
+            Ok(Cell::Decimal(0))
+        );
+        assert!(convert_value(&serde_json::json!("abc"), &price).is_err());
     }
 }

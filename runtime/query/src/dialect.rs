@@ -1,6 +1,7 @@
 //! ClickHouse SQL in: parse with the ClickHouse dialect, accept only read statements, take
 //! the `FORMAT` and `SETTINGS` clauses off, inline scalar `WITH <expression> AS <name>` items,
-//! mark the tables read with `FINAL`, and list the tables the statement reads.
+//! spell ClickHouse-only syntax (`IN [..]`, `USING col`, `t.1`) as sqlparser reads it, mark the
+//! tables read with `FINAL`, and list the tables the statement reads.
 
 use std::borrow::Cow;
 use std::ops::ControlFlow;
@@ -9,11 +10,11 @@ use datafusion::common::TableReference;
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::resolve::resolve_table_references;
 use datafusion::sql::sqlparser::ast::{
-    FormatClause, Statement as SqlStatement, TableFactor, Visit, Visitor,
+    Expr, FormatClause, LimitClause, Statement as SqlStatement, TableFactor, Value, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
-use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
+use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Word};
 
 use crate::{MAX_SQL_BYTES, QueryError, Result, codes};
 
@@ -56,7 +57,9 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
     }
     let (sql, trailing_format) = split_trailing_format(sql);
     let inlined = inline_scalar_with(sql)?;
-    let sql = mark_final_reads(&inlined)?;
+    let spelt = standard_spellings(&inlined)?;
+    let (limited, limit_after_by) = limits_around_limit_by(&spelt)?;
+    let sql = mark_final_reads(&limited)?;
     let mut statements = DFParser::parse_sql_with_dialect(&sql, &ClickHouseDialect {})
         .map_err(|e| QueryError::bad_request(codes::SYNTAX_ERROR, format!("Syntax error: {e}")))?;
     if statements.len() != 1 {
@@ -70,6 +73,14 @@ pub fn parse(sql: &str) -> Result<ReadStatement> {
         Statement::Statement(inner) => match inner.as_mut() {
             SqlStatement::Query(query) => {
                 crate::rewrite::rewrite(query.as_mut());
+                if let Some(limit) = limit_after_by {
+                    // `LIMIT n BY k` became a filtered window; the last LIMIT applies to it.
+                    query.limit_clause = Some(LimitClause::LimitOffset {
+                        limit: Some(Expr::value(Value::Number(limit, false))),
+                        offset: None,
+                        limit_by: Vec::new(),
+                    });
+                }
                 query.settings = None;
                 match query.format_clause.take() {
                     Some(FormatClause::Identifier(ident)) => Some(ident.value),
@@ -146,14 +157,10 @@ fn mark_final_reads(sql: &str) -> Result<Cow<'_, str>> {
     if !sql.to_ascii_uppercase().contains("FINAL") {
         return Ok(Cow::Borrowed(sql));
     }
-    let tokens = significant_tokens(sql)?;
-    let word = |k: usize| match &tokens[k].token {
-        Token::Word(w) => Some(w),
-        _ => None,
-    };
-    let is_keyword = |k: usize, keyword: Keyword| {
-        word(k).is_some_and(|w| w.quote_style.is_none() && w.keyword == keyword)
-    };
+    let lexed = Lexed::new(sql)?;
+    let tokens = &lexed.tokens;
+    let word = |k: usize| lexed.word(k);
+    let is_keyword = |k: usize, keyword: Keyword| lexed.is_keyword(k, keyword);
     // Start of the dotted name ending at significant token `end`, when FROM, JOIN or a comma
     // comes before it.
     let table_start = |end: usize| -> Option<usize> {
@@ -168,9 +175,6 @@ fn mark_final_reads(sql: &str) -> Result<Cow<'_, str>> {
             || tokens[before].token == Token::Comma;
         opens.then_some(start)
     };
-    let offsets = ByteOffsets::new(sql);
-    let span_start = |k: usize| offsets.of(tokens[k].span.start);
-    let span_end = |k: usize| offsets.of(tokens[k].span.end);
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     for k in 1..tokens.len() {
         if !is_keyword(k, Keyword::FINAL) {
@@ -199,18 +203,10 @@ fn mark_final_reads(sql: &str) -> Result<Cow<'_, str>> {
         if alias.is_none() {
             marked.push_str(&format!(" AS `{}`", name.last().expect("a name")));
         }
-        edits.push((span_start(start), span_end(end), marked));
-        edits.push((span_start(k), span_end(k), String::new()));
+        edits.push((lexed.start(start), lexed.end(end), marked));
+        edits.push((lexed.start(k), lexed.end(k), String::new()));
     }
-    let mut rewritten = String::with_capacity(sql.len() + 32);
-    let mut copied = 0;
-    for (start, end, text) in edits {
-        rewritten.push_str(&sql[copied..start]);
-        rewritten.push_str(&text);
-        copied = end;
-    }
-    rewritten.push_str(&sql[copied..]);
-    Ok(Cow::Owned(rewritten))
+    Ok(with_edits(sql, edits))
 }
 
 /// Inlines ClickHouse's scalar `WITH <expression> AS <name>` items, which sqlparser does not
@@ -225,14 +221,8 @@ fn inline_scalar_with(sql: &str) -> Result<Cow<'_, str>> {
     {
         return Ok(Cow::Borrowed(sql));
     }
-    let tokens = significant_tokens(sql)?;
-    let keyword = |k: usize, keyword: Keyword| {
-        matches!(&tokens[k].token,
-            Token::Word(w) if w.quote_style.is_none() && w.keyword == keyword)
-    };
-    let offsets = ByteOffsets::new(sql);
-    let start = |k: usize| offsets.of(tokens[k].span.start);
-    let end = |k: usize| offsets.of(tokens[k].span.end);
+    let lexed = Lexed::new(sql)?;
+    let tokens = &lexed.tokens;
     // The items of the WITH list: spans of significant tokens, split at top-level commas,
     // up to the SELECT that starts the body.
     let mut items: Vec<(usize, usize)> = Vec::new();
@@ -247,7 +237,7 @@ fn inline_scalar_with(sql: &str) -> Result<Cow<'_, str>> {
                 items.push((item_start, k - 1));
                 item_start = k + 1;
             }
-            _ if depth == 0 && keyword(k, Keyword::SELECT) => {
+            _ if depth == 0 && lexed.is_keyword(k, Keyword::SELECT) => {
                 items.push((item_start, k - 1));
                 body = Some(k);
                 break;
@@ -262,14 +252,14 @@ fn inline_scalar_with(sql: &str) -> Result<Cow<'_, str>> {
     let mut kept: Vec<&str> = Vec::new();
     for &(first, last) in &items {
         let is_scalar = last >= first + 2
-            && keyword(last - 1, Keyword::AS)
+            && lexed.is_keyword(last - 1, Keyword::AS)
             && matches!(tokens[last].token, Token::Word(_));
         match (&tokens[last].token, is_scalar) {
             (Token::Word(name), true) => scalars.push((
                 name.value.clone(),
-                sql[start(first)..end(last - 2)].to_string(),
+                sql[lexed.start(first)..lexed.end(last - 2)].to_string(),
             )),
-            _ => kept.push(&sql[start(first)..end(last)]),
+            _ => kept.push(&sql[lexed.start(first)..lexed.end(last)]),
         }
     }
     if scalars.is_empty() {
@@ -281,7 +271,7 @@ fn inline_scalar_with(sql: &str) -> Result<Cow<'_, str>> {
         rewritten.push_str(&kept.join(", "));
         rewritten.push(' ');
     }
-    let mut copied = start(body);
+    let mut copied = lexed.start(body);
     for k in body..tokens.len() {
         let Token::Word(word) = &tokens[k].token else {
             continue;
@@ -293,18 +283,230 @@ fn inline_scalar_with(sql: &str) -> Result<Cow<'_, str>> {
         let called = tokens
             .get(k + 1)
             .is_some_and(|next| next.token == Token::LParen);
-        let defined = keyword(k - 1, Keyword::AS);
+        let defined = lexed.is_keyword(k - 1, Keyword::AS);
         if qualified || called || defined {
             continue;
         }
-        rewritten.push_str(&sql[copied..start(k)]);
+        rewritten.push_str(&sql[copied..lexed.start(k)]);
         rewritten.push('(');
         rewritten.push_str(expression);
         rewritten.push(')');
-        copied = end(k);
+        copied = lexed.end(k);
     }
     rewritten.push_str(&sql[copied..]);
     Ok(Cow::Owned(rewritten))
+}
+
+/// Spells ClickHouse-only syntax the way sqlparser reads it: `x IN [1, 2]` as `x IN (1, 2)`,
+/// `JOIN t USING id` as `USING (id)`, and tuple element access `t.1` (`argMax((a, b), ts).2`)
+/// as `tupleElement(t, 1)`.
+fn standard_spellings(sql: &str) -> Result<Cow<'_, str>> {
+    if !sql.contains('[') && !sql.contains('.') && !sql.to_ascii_uppercase().contains("USING") {
+        return Ok(Cow::Borrowed(sql));
+    }
+    let lexed = Lexed::new(sql)?;
+    let tokens = &lexed.tokens;
+    // The token closing the bracket or parenthesis opened at `open`.
+    let closing = |open: usize| -> Option<usize> {
+        let mut depth = 0usize;
+        for (k, token) in tokens.iter().enumerate().skip(open) {
+            match token.token {
+                Token::LParen | Token::LBracket => depth += 1,
+                Token::RParen | Token::RBracket => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(k);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    };
+    // The first token of the operand ending at `last`: a name (`t.col`), a parenthesised
+    // expression or tuple, or a call (`argMax(...)`, its name right before its parenthesis).
+    let operand_start = |last: usize| -> Option<usize> {
+        let mut first = match tokens[last].token {
+            Token::RParen => {
+                let mut depth = 0usize;
+                let mut k = last;
+                loop {
+                    match tokens[k].token {
+                        Token::RParen => depth += 1,
+                        Token::LParen => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break k;
+                            }
+                        }
+                        _ => {}
+                    }
+                    k = k.checked_sub(1)?;
+                }
+            }
+            Token::Word(_) => last,
+            _ => return None,
+        };
+        if tokens[first].token == Token::LParen
+            && first > 0
+            && matches!(tokens[first - 1].token, Token::Word(_))
+            && tokens[first - 1].span.end == tokens[first].span.start
+        {
+            first -= 1;
+        }
+        while first >= 2
+            && tokens[first - 1].token == Token::Period
+            && matches!(tokens[first - 2].token, Token::Word(_))
+        {
+            first -= 2;
+        }
+        Some(first)
+    };
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for k in 1..tokens.len() {
+        match &tokens[k].token {
+            Token::LBracket if lexed.is_keyword(k - 1, Keyword::IN) => {
+                if let Some(close) = closing(k) {
+                    edits.push((lexed.start(k), lexed.end(k), "(".to_string()));
+                    edits.push((lexed.start(close), lexed.end(close), ")".to_string()));
+                }
+            }
+            Token::Word(_)
+                if lexed.is_keyword(k - 1, Keyword::USING)
+                    && tokens.get(k + 1).is_none_or(|t| t.token != Token::Period) =>
+            {
+                edits.push((
+                    lexed.start(k),
+                    lexed.end(k),
+                    format!("({})", &sql[lexed.start(k)..lexed.end(k)]),
+                ));
+            }
+            Token::Number(number, _)
+                if number.starts_with('.') && number[1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                let Some(first) = operand_start(k - 1) else {
+                    continue;
+                };
+                edits.push((
+                    lexed.start(first),
+                    lexed.start(first),
+                    "tupleElement(".to_string(),
+                ));
+                edits.push((lexed.start(k), lexed.end(k), format!(", {})", &number[1..])));
+            }
+            _ => {}
+        }
+    }
+    edits.sort_by_key(|(at, _, _)| *at);
+    Ok(with_edits(sql, edits))
+}
+
+/// ClickHouse's limits around `LIMIT n BY k` that sqlparser does not read: `LIMIT m, n BY k`
+/// becomes `OFFSET m LIMIT n BY k`, and a last `LIMIT x` after the BY list (the first `x`
+/// rows of the whole result) is taken off the text and returned, to apply once `LIMIT n BY k`
+/// has been rewritten.
+fn limits_around_limit_by(sql: &str) -> Result<(Cow<'_, str>, Option<String>)> {
+    if !sql.to_ascii_uppercase().contains("LIMIT") {
+        return Ok((Cow::Borrowed(sql), None));
+    }
+    let lexed = Lexed::new(sql)?;
+    let tokens = &lexed.tokens;
+    let number = |k: usize| match tokens.get(k).map(|t| &t.token) {
+        Some(Token::Number(n, _)) => Some(n.clone()),
+        _ => None,
+    };
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut last_limit = None;
+    let mut depth = 0usize;
+    let mut limit_by_seen = false;
+    for k in 0..tokens.len() {
+        match tokens[k].token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            _ if depth > 0 || !lexed.is_keyword(k, Keyword::LIMIT) => {}
+            _ if limit_by_seen && last_limit.is_none() => {
+                if let Some(limit) = number(k + 1) {
+                    edits.push((lexed.start(k), lexed.end(k + 1), String::new()));
+                    last_limit = Some(limit);
+                }
+            }
+            _ => {
+                let by_at = if tokens.get(k + 2).is_some_and(|t| t.token == Token::Comma) {
+                    k + 4
+                } else {
+                    k + 2
+                };
+                limit_by_seen = lexed.is_keyword(by_at, Keyword::BY);
+                if let (true, Some(offset), Some(limit)) = (
+                    by_at == k + 4 && limit_by_seen,
+                    number(k + 1),
+                    number(k + 3),
+                ) {
+                    edits.push((
+                        lexed.start(k),
+                        lexed.end(k + 3),
+                        format!("OFFSET {offset} LIMIT {limit}"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok((with_edits(sql, edits), last_limit))
+}
+
+/// A statement's significant tokens, with the byte offsets of their spans in its text.
+struct Lexed<'a> {
+    tokens: Vec<TokenWithSpan>,
+    offsets: ByteOffsets<'a>,
+}
+
+impl<'a> Lexed<'a> {
+    fn new(sql: &'a str) -> Result<Self> {
+        Ok(Lexed {
+            tokens: significant_tokens(sql)?,
+            offsets: ByteOffsets::new(sql),
+        })
+    }
+
+    fn word(&self, k: usize) -> Option<&Word> {
+        match self.tokens.get(k).map(|t| &t.token) {
+            Some(Token::Word(word)) => Some(word),
+            _ => None,
+        }
+    }
+
+    /// Whether token `k` is the unquoted keyword `keyword`.
+    fn is_keyword(&self, k: usize, keyword: Keyword) -> bool {
+        self.word(k)
+            .is_some_and(|w| w.quote_style.is_none() && w.keyword == keyword)
+    }
+
+    /// The byte offset where token `k` starts.
+    fn start(&self, k: usize) -> usize {
+        self.offsets.of(self.tokens[k].span.start)
+    }
+
+    /// The byte offset just past token `k`.
+    fn end(&self, k: usize) -> usize {
+        self.offsets.of(self.tokens[k].span.end)
+    }
+}
+
+/// `sql` with each byte range `(from, to)` of `edits` (in order, not overlapping) replaced by
+/// its text; `sql` itself when there are none.
+fn with_edits(sql: &str, edits: Vec<(usize, usize, String)>) -> Cow<'_, str> {
+    if edits.is_empty() {
+        return Cow::Borrowed(sql);
+    }
+    let mut rewritten = String::with_capacity(sql.len() + 32);
+    let mut copied = 0;
+    for (from, to, text) in edits {
+        rewritten.push_str(&sql[copied..from]);
+        rewritten.push_str(&text);
+        copied = to;
+    }
+    rewritten.push_str(&sql[copied..]);
+    Cow::Owned(rewritten)
 }
 
 /// The tokens of a statement, whitespace and comments left out.
@@ -427,6 +629,45 @@ mod tests {
         );
         let plain = "WITH t AS (SELECT 1 AS x) SELECT x FROM t";
         assert_eq!(inline_scalar_with(plain).unwrap(), plain);
+    }
+
+    #[test]
+    fn spells_clickhouse_only_syntax_as_sqlparser_reads_it() {
+        let cases = [
+            ("SELECT 1 IN [1, 2]", "SELECT 1 IN (1, 2)"),
+            (
+                "SELECT a FROM t JOIN u USING id",
+                "SELECT a FROM t JOIN u USING (id)",
+            ),
+            (
+                "SELECT argMax((a, b), ts).2 FROM t",
+                "SELECT tupleElement(argMax((a, b), ts), 2) FROM t",
+            ),
+            ("SELECT (1, 'a').1", "SELECT tupleElement((1, 'a'), 1)"),
+            ("SELECT t.x.1 FROM t", "SELECT tupleElement(t.x, 1) FROM t"),
+            ("SELECT 0.5, x.y FROM x", "SELECT 0.5, x.y FROM x"),
+        ];
+        for (clickhouse, standard) in cases {
+            assert_eq!(standard_spellings(clickhouse).unwrap(), standard);
+        }
+    }
+
+    #[test]
+    fn reads_limits_around_limit_by() {
+        let (sql, limit) = limits_around_limit_by(
+            "SELECT a, b FROM t ORDER BY a, b LIMIT 1 BY a LIMIT 2 FORMAT JSON",
+        )
+        .unwrap();
+        assert_eq!(
+            sql,
+            "SELECT a, b FROM t ORDER BY a, b LIMIT 1 BY a  FORMAT JSON"
+        );
+        assert_eq!(limit.as_deref(), Some("2"));
+        let (sql, limit) = limits_around_limit_by("SELECT a FROM t LIMIT 1, 2 BY a").unwrap();
+        assert_eq!(sql, "SELECT a FROM t OFFSET 1 LIMIT 2 BY a");
+        assert_eq!(limit, None);
+        let (sql, _) = limits_around_limit_by("SELECT a FROM t LIMIT 1, 2").unwrap();
+        assert_eq!(sql, "SELECT a FROM t LIMIT 1, 2");
     }
 
     #[test]

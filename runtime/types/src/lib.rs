@@ -512,6 +512,38 @@ fn decimal(precision: u32, scale: u32) -> Option<ChType> {
         })
 }
 
+/// The unscaled value of the decimal number written `text` at `scale` fractional digits,
+/// further digits truncated as ClickHouse truncates them (`-1.005` at scale 2 is -100); None
+/// when it is not a number or does not fit.
+pub fn decimal_of_text(text: &str, scale: u32) -> Option<i128> {
+    let text = text.trim();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut unscaled: i128 = 0;
+    for digit in whole.bytes().chain(
+        fraction
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(scale as usize),
+    ) {
+        unscaled = unscaled
+            .checked_mul(10)?
+            .checked_add(i128::from(digit - b'0'))?;
+    }
+    Some(if negative { -unscaled } else { unscaled })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,5 +591,16 @@ mod tests {
         assert_eq!(ChType::of_field(&field), ty);
         let plain = Field::new("n", DataType::UInt64, false);
         assert_eq!(ChType::of_field(&plain), ChType::UInt64);
+    }
+
+    #[test]
+    fn text_decimals_truncate_as_clickhouse_does() {
+        assert_eq!(decimal_of_text("-1.005", 2), Some(-100));
+        assert_eq!(decimal_of_text("3.14159", 3), Some(3141));
+        assert_eq!(decimal_of_text("12", 2), Some(1200));
+        assert_eq!(decimal_of_text(".5", 1), Some(5));
+        assert_eq!(decimal_of_text("-0.001", 3), Some(-1));
+        assert_eq!(decimal_of_text("abc", 2), None);
+        assert_eq!(decimal_of_text("-", 2), None);
     }
 }

@@ -1,7 +1,7 @@
-//! DataFusion's own scalar functions that Colibri uses for ClickHouse's (`lower`, `replace`,
+//! DataFusion's own scalar functions that Colibri uses for ClickHouse's (`trim`, `replace`,
 //! `regexp_replace` for `replaceRegexpAll`, `array_to_string` for `arrayStringConcat`, ...),
 //! given ClickHouse's nullability: DataFusion declares every function's result nullable, so
-//! `lower(browser)` would be a `Nullable(String)` column; in ClickHouse it is nullable only when
+//! `trim(browser)` would be a `Nullable(String)` column; in ClickHouse it is nullable only when
 //! an argument is. Only functions that never make a NULL of non-NULL arguments are listed.
 //! Likewise `make_array` (`[1, 2]`): its values are nullable only when an argument is
 //! (`Array(UInt8)`, not `Array(Nullable(UInt8))`). The wrappers do not pass on the functions'
@@ -24,8 +24,6 @@ use datafusion::logical_expr::{
 
 /// DataFusion functions whose result is NULL only when an argument is.
 const NULL_ONLY_FROM_ARGUMENTS: &[&str] = &[
-    "lower",
-    "upper",
     "replace",
     "regexp_replace",
     "regexp_like",
@@ -262,11 +260,11 @@ mod tests {
             .with_default_features()
             .build();
         register(&mut state);
-        let lower = state.udf("lower").unwrap();
+        let trim = state.udf("ltrim").unwrap();
         let field = |nullable| Arc::new(Field::new("s", DataType::Utf8, nullable));
         let value = ScalarValue::Utf8(None);
         for nullable in [false, true] {
-            let result = lower
+            let result = trim
                 .return_field_from_args(ReturnFieldArgs {
                     arg_fields: &[field(nullable)],
                     scalar_arguments: &[Some(&value)],

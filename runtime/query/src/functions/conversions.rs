@@ -1,5 +1,6 @@
 //! Type conversions: `toInt8` ... `toUInt64`, `toFloat32`/`toFloat64` (with their `OrZero` and
-//! `OrNull` forms), `toString`, `toTypeName` and `assumeNotNull`. Integers narrow by wrapping, as ClickHouse does
+//! `OrNull` forms), `toDecimal32/64/128` (truncating, and their forms), `toString`,
+//! `toTypeName` and `assumeNotNull`. Integers narrow by wrapping, as ClickHouse does
 //! (`toInt8(300)` is 44); a string that is not a number is an error, zero (`OrZero`) or NULL
 //! (`OrNull`).
 
@@ -10,7 +11,7 @@ use arrow::compute::kernels::cast::{CastOptions, cast_with_options};
 use arrow::compute::kernels::zip::zip;
 use arrow::compute::{cast, is_null};
 use arrow::datatypes::{DataType, Field, FieldRef, Int64Type, UInt64Type};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
@@ -59,6 +60,20 @@ pub fn functions() -> Vec<ScalarUDF> {
     functions.push(ScalarUDF::new_from_impl(AssumeNotNull {
         signature: Signature::any(1, Volatility::Immutable),
     }));
+    for (bits, precision) in [(32, 9), (64, 18), (128, 38)] {
+        for (on_failure, suffix) in [
+            (OnFailure::Error, ""),
+            (OnFailure::Zero, "orzero"),
+            (OnFailure::Null, "ornull"),
+        ] {
+            functions.push(ScalarUDF::new_from_impl(ToDecimal {
+                name: format!("todecimal{bits}{suffix}"),
+                precision,
+                on_failure,
+                signature: Signature::any(2, Volatility::Immutable),
+            }));
+        }
+    }
     functions
 }
 
@@ -268,6 +283,143 @@ impl ScalarUDFImpl for ToString {
                 return Ok(new_null_array(&DataType::Utf8, array.len()));
             }
             Ok(Arc::new(crate::format::texts(array)?))
+        })
+    }
+}
+
+/// `toDecimal32(x, S)`, `toDecimal64`, `toDecimal128` (and their `OrZero`/`OrNull` forms): `x`
+/// as a Decimal(9|18|38, S), truncated toward zero past `S` digits as ClickHouse converts
+/// (`toDecimal32(1.239, 2)` is 1.23; Arrow's cast rounds). Numbers, decimals and text are read.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ToDecimal {
+    name: String,
+    precision: u8,
+    on_failure: OnFailure,
+    signature: Signature,
+}
+
+impl ToDecimal {
+    fn scale(&self, value: Option<&ScalarValue>) -> Result<i8> {
+        let scale = match value.map(|v| v.cast_to(&DataType::Int64)) {
+            Some(Ok(ScalarValue::Int64(Some(scale)))) => scale,
+            _ => return plan_err!("{} takes a constant scale", self.name),
+        };
+        match i8::try_from(scale) {
+            Ok(scale) if (0..=self.precision as i8).contains(&scale) => Ok(scale),
+            _ => plan_err!("{}: the scale must be 0 to {}", self.name, self.precision),
+        }
+    }
+}
+
+impl ScalarUDFImpl for ToDecimal {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        plan_err!("{} is typed from its scale", self.name)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let scale = self.scale(args.scalar_arguments[1])?;
+        let nullable = args.arg_fields[0].is_nullable() || self.on_failure == OnFailure::Null;
+        Ok(Arc::new(Field::new(
+            self.name(),
+            DataType::Decimal128(self.precision, scale),
+            nullable,
+        )))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scale = match &args.args[1] {
+            ColumnarValue::Scalar(scale) => self.scale(Some(scale))?,
+            ColumnarValue::Array(_) => self.scale(None)?,
+        };
+        let limit = 10i128.pow(u32::from(self.precision));
+        let factor = 10i128.pow(scale as u32);
+        map_value(&args.args[0], args.number_rows, |values| {
+            let unscaled: Vec<Option<std::result::Result<i128, String>>> = match values.data_type()
+            {
+                DataType::Decimal128(_, from_scale) => {
+                    let values = values.as_primitive::<arrow::datatypes::Decimal128Type>();
+                    let shift = i32::from(*from_scale) - i32::from(scale);
+                    values
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| {
+                                Ok(match shift {
+                                    s if s >= 0 => v / 10i128.pow(s as u32),
+                                    s => v * 10i128.pow((-s) as u32),
+                                })
+                            })
+                        })
+                        .collect()
+                }
+                data_type if data_type.is_integer() => {
+                    let values = cast(values, &DataType::Int64)?;
+                    values
+                        .as_primitive::<Int64Type>()
+                        .iter()
+                        .map(|v| v.map(|v| Ok(i128::from(v) * factor)))
+                        .collect()
+                }
+                data_type if data_type.is_floating() => {
+                    let values = cast(values, &DataType::Float64)?;
+                    values
+                        .as_primitive::<arrow::datatypes::Float64Type>()
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| {
+                                let scaled = (v * factor as f64).trunc();
+                                match scaled.is_finite() && scaled.abs() < limit as f64 {
+                                    true => Ok(scaled as i128),
+                                    false => Err(v.to_string()),
+                                }
+                            })
+                        })
+                        .collect()
+                }
+                _ => {
+                    let texts = cast(values, &DataType::Utf8)?;
+                    texts
+                        .as_string::<i32>()
+                        .iter()
+                        .map(|v| {
+                            v.map(|text| {
+                                colibri_types::decimal_of_text(text, scale as u32)
+                                    .ok_or_else(|| text.to_string())
+                            })
+                        })
+                        .collect()
+                }
+            };
+            let mut out = arrow::array::Decimal128Builder::with_capacity(unscaled.len());
+            for value in unscaled {
+                match value.map(|v| {
+                    v.and_then(|v| match v.abs() < limit {
+                        true => Ok(v),
+                        false => Err(v.to_string()),
+                    })
+                }) {
+                    None => out.append_null(),
+                    Some(Ok(value)) => out.append_value(value),
+                    Some(Err(text)) => match self.on_failure {
+                        OnFailure::Error => {
+                            return exec_err!("Cannot convert '{text}' to {}", self.name);
+                        }
+                        OnFailure::Zero => out.append_value(0),
+                        OnFailure::Null => out.append_null(),
+                    },
+                }
+            }
+            let decimals = out
+                .finish()
+                .with_precision_and_scale(self.precision, scale)?;
+            Ok(Arc::new(decimals) as ArrayRef)
         })
     }
 }

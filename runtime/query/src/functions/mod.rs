@@ -14,6 +14,7 @@ mod json;
 mod lambdas;
 mod quantile;
 mod strings;
+mod tuples;
 mod url_parts;
 mod urls;
 
@@ -40,6 +41,7 @@ pub fn register_all(state: &mut SessionState) {
         .chain(formatting::functions())
         .chain(lambdas::functions())
         .chain(urls::functions())
+        .chain(tuples::functions())
         .collect();
     for function in scalars {
         state

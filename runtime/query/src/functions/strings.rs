@@ -35,10 +35,17 @@ pub fn functions() -> Vec<ScalarUDF> {
             ),
         })
     });
+    let cases = [Case::Lower, Case::Upper, Case::LowerUtf8, Case::UpperUtf8].map(|case| {
+        ScalarUDF::new_from_impl(CaseMap {
+            case,
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    });
     std::iter::once(ScalarUDF::new_from_impl(Length::new()))
         .chain(split)
         .chain(emptiness)
         .chain(substrings)
+        .chain(cases)
         .collect()
 }
 
@@ -318,5 +325,61 @@ mod tests {
             let range = substring_range(text.len(), offset, length);
             assert_eq!(&text[range], expected, "{text} {offset} {length:?}");
         }
+    }
+}
+
+/// `lower`/`upper` change ASCII letters only, as ClickHouse's do; `lowerUTF8`/`upperUTF8` every
+/// letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Case {
+    Lower,
+    Upper,
+    LowerUtf8,
+    UpperUtf8,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct CaseMap {
+    case: Case,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for CaseMap {
+    fn name(&self) -> &str {
+        match self.case {
+            Case::Lower => "lower",
+            Case::Upper => "upper",
+            Case::LowerUtf8 => "lowerutf8",
+            Case::UpperUtf8 => "upperutf8",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        nullable_if_an_argument_is(self, args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (arrays, is_scalar) = arguments_as_arrays(&args.args)?;
+        let texts = cast(&arrays[0], &DataType::Utf8)?;
+        let texts = texts.as_string::<i32>();
+        let mut out = StringBuilder::with_capacity(texts.len(), texts.values().len());
+        for text in texts {
+            match (text, self.case) {
+                (None, _) => out.append_null(),
+                (Some(text), Case::Lower) => out.append_value(text.to_ascii_lowercase()),
+                (Some(text), Case::Upper) => out.append_value(text.to_ascii_uppercase()),
+                (Some(text), Case::LowerUtf8) => out.append_value(text.to_lowercase()),
+                (Some(text), Case::UpperUtf8) => out.append_value(text.to_uppercase()),
+            }
+        }
+        columnar(Arc::new(out.finish()), is_scalar)
     }
 }

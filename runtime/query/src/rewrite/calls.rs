@@ -3,7 +3,8 @@
 //!   lambda's parameters and its body as text, then the arrays, then the outer values the body
 //!   reads (`c...`, named `__capture_0`... in the body), which the higher-order functions plan
 //!   and evaluate over the arrays' elements (`functions::lambdas`);
-//! - `toDecimal32(x, s)` and its siblings become `arrow_cast(x, 'Decimal128(9, s)')`;
+//! - `toDecimal256(x, s)` becomes `arrow_cast(x, 'Decimal256(76, s)')` (the narrower ones are
+//!   functions of their own);
 //! - `toStartOfWeek(t, mode)` becomes `toMonday(t)` for the modes whose weeks start on Monday;
 //! - `toStartOfInterval(t, INTERVAL n unit)` becomes `toStartOfInterval(t, n, 'unit')`;
 //! - `topK(n)(x)` becomes `topK(x, n)`;
@@ -70,17 +71,11 @@ pub(super) fn translate(function: &Function) -> Option<Expr> {
             }
             Some(count)
         }
-        ("todecimal32" | "todecimal64" | "todecimal128" | "todecimal256", [value, scale]) => {
-            let precision = match name.as_str() {
-                "todecimal32" => 9,
-                "todecimal64" => 18,
-                "todecimal128" => 38,
-                _ => 76,
-            };
+        ("todecimal256", [value, scale]) => {
             let Expr::Value(scale) = scale else {
                 return None;
             };
-            let decimal: ChType = format!("Decimal({precision}, {scale})").parse().ok()?;
+            let decimal: ChType = format!("Decimal(76, {scale})").parse().ok()?;
             Some(call(
                 "arrow_cast",
                 vec![value.clone(), text(&decimal.arrow_type().to_string())],

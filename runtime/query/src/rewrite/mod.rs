@@ -14,6 +14,7 @@
 //! - casts to ClickHouse type names (`CAST(x AS UInt32)`, `x::Nullable(Int64)`) become
 //!   `arrow_cast` to the type's Arrow type;
 //! - calls `calls` translates (lambdas, `toDecimal32`, `toStartOfInterval`, ...);
+//! - `GROUP BY ... WITH ROLLUP` (`WITH CUBE`) becomes `GROUP BY ROLLUP(...)` (`CUBE`);
 //! - `LIMIT n BY k` becomes a `row_number()` window over `k`, filtered;
 //! - a selected expression without an alias is named as ClickHouse names it (`count()`,
 //!   `plus(a, 1)`), which is the key clients read in JSON answers.
@@ -28,9 +29,9 @@ use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, DuplicateTreatment, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments, GroupByExpr,
-    Ident, LimitClause, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind, OrderByOptions,
-    Query, Select, SelectItem, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
-    VisitMut, VisitorMut, visit_expressions_mut,
+    GroupByWithModifier, Ident, LimitClause, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind,
+    OrderByOptions, Query, Select, SelectItem, SetExpr, Statement, TableAlias, TableFactor,
+    UnaryOperator, Value, VisitMut, VisitorMut, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::ClickHouseDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -45,8 +46,6 @@ const RENAMED: &[(&str, &str)] = &[
     ("has", "array_has"),
     ("replaceall", "replace"),
     ("position", "strpos"),
-    ("lowerutf8", "lower"),
-    ("upperutf8", "upper"),
     ("trimboth", "btrim"),
     ("trimleft", "ltrim"),
     ("trimright", "rtrim"),
@@ -71,6 +70,7 @@ const RENAMED: &[(&str, &str)] = &[
     ("truncate", "trunc"),
     ("laginframe", "lag"),
     ("totimezone", "toDateTime"),
+    ("tuple", "struct"),
 ];
 
 /// Aggregates (lower-case) whose -If form is rewritten.
@@ -265,6 +265,7 @@ impl VisitorMut for ClauseRewriter {
             });
         }
         substitute_aliases(select);
+        rollup_and_cube_modifiers(select);
         for condition in [&mut select.selection, &mut select.having]
             .into_iter()
             .flatten()
@@ -273,6 +274,29 @@ impl VisitorMut for ClauseRewriter {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// `GROUP BY a, b WITH ROLLUP` (and `WITH CUBE`) as `GROUP BY ROLLUP(a, b)`, which DataFusion
+/// plans; DataFusion would ignore the modifier. (`WITH TOTALS` stays, and is ignored.)
+fn rollup_and_cube_modifiers(select: &mut Select) {
+    let GroupByExpr::Expressions(keys, modifiers) = &mut select.group_by else {
+        return;
+    };
+    let rollup = modifiers.contains(&GroupByWithModifier::Rollup);
+    let cube = modifiers.contains(&GroupByWithModifier::Cube);
+    if !(rollup || cube) || keys.is_empty() {
+        return;
+    }
+    modifiers.retain(|m| !matches!(m, GroupByWithModifier::Rollup | GroupByWithModifier::Cube));
+    let sets = std::mem::take(keys)
+        .into_iter()
+        .map(|key| vec![key])
+        .collect();
+    keys.push(if rollup {
+        Expr::Rollup(sets)
+    } else {
+        Expr::Cube(sets)
+    });
 }
 
 /// ClickHouse's aliases are seen in every clause of their SELECT and hide columns of the same
