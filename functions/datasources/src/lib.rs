@@ -148,14 +148,16 @@ fn delete_rows(name: &str, params: &Params, authority: &str) -> Result<Response,
     // Counting checks the condition too: a wrong one is a 400 now, not a failed job.
     let count = query::execute(
         &format!(
-            "SELECT count() AS n FROM `{}` WHERE ({condition}) FORMAT JSON",
+            // No alias: ClickHouse's aliases are seen in WHERE, so one could hide a column the
+            // condition names.
+            "SELECT count() FROM `{}` WHERE ({condition}) FORMAT JSON",
             datasource.name.replace('`', "")
         ),
         &[],
     )?;
     let counted: serde_json::Value = serde_json::from_slice(&count.body)
         .map_err(|e| ApiError::new(500, format!("The count is not JSON: {e}")))?;
-    let matching = &counted["data"][0]["n"];
+    let matching = &counted["data"][0]["count()"];
     if params.flag("dry_run")?.unwrap_or(false) {
         return Ok(json(
             200,
