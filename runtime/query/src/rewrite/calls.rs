@@ -17,13 +17,13 @@
 //!   `regexp_match` ('' without a match), `replaceRegexpAll`/`replaceRegexpOne`
 //!   `regexp_replace` with the replacement's `\1` spelt `${1}`.
 
+use std::ops::ControlFlow;
+
 use colibri_types::ChType;
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, DateTimeField, DuplicateTreatment, Expr, Function, FunctionArg,
     FunctionArgExpr, FunctionArguments, Ident, UnaryOperator, Value, visit_expressions_mut,
 };
-
-use std::ops::ControlFlow;
 
 use super::{call, levels, plain_name};
 use crate::functions::capture_name;
