@@ -335,3 +335,48 @@ fn parquet_answers_read_back_in_clickhouse() {
     let text = clickhouse_output(&[read_back], "TSV").remove(0);
     assert_eq!(String::from_utf8(text).unwrap(), "a\t10\t2.5\n");
 }
+
+#[test]
+fn lookups_by_one_value_skip_the_files_without_it_and_find_every_row() {
+    let server = Colibri::start();
+    let created = server.post(
+        &format!(
+            "/v0/datasources?name=visits&engine=MergeTree&engine_sorting_key=ts&schema={}",
+            encode("ts DateTime, session String, action LowCardinality(String)")
+        ),
+        b"",
+    );
+    assert_eq!(created.status, 200, "{}", created.text());
+    // Three appends, three files, each with its own sessions, whose ranges overlap: min/max
+    // statistics cannot tell which file holds one.
+    for file in 0..3 {
+        let events: String = (0..3000)
+            .map(|i| {
+                format!(
+                    "{{\"ts\": \"2024-03-0{} 10:00:00\", \"session\": \"{}-{file}\", \"action\": \"view\"}}\n",
+                    file + 1,
+                    i / 3
+                )
+            })
+            .collect();
+        let reply = server.send_events("visits", &events, true);
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    }
+    let lookup = |session: &str| {
+        server.sql(&format!(
+            "SELECT count() AS n FROM visits WHERE session = '{session}' FORMAT JSON"
+        ))
+    };
+    for (session, rows) in [("0-0", 3), ("517-1", 3), ("999-2", 3), ("5-3", 0)] {
+        assert_eq!(lookup(session)["data"][0]["n"], rows, "{session}");
+    }
+    let bytes_read = |answer: &serde_json::Value| answer["statistics"]["bytes_read"].as_u64();
+    let scan = server.sql("SELECT count() AS n FROM visits WHERE session != 'none' FORMAT JSON");
+    assert_eq!(scan["data"][0]["n"], 9000);
+    let (one, all) = (bytes_read(&lookup("517-1")), bytes_read(&scan));
+    assert!(
+        // Two files of three skipped (their bloom filters are read, a few bytes per session).
+        one.unwrap() * 3 < all.unwrap() * 2,
+        "a lookup read {one:?} bytes, a scan {all:?}"
+    );
+}

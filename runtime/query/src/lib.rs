@@ -145,7 +145,12 @@ impl QueryEngine {
             .set_str("datafusion.sql_parser.dialect", "ClickHouse")
             // ClickHouse sorts NULLs last, ascending and descending.
             .set_str("datafusion.sql_parser.default_null_ordering", "nulls_last")
-            .set_bool("datafusion.execution.parquet.pushdown_filters", true);
+            .set_bool("datafusion.execution.parquet.pushdown_filters", true)
+            // Tables declare strings as Utf8: reading them as views would mean a copy.
+            .set_bool(
+                "datafusion.execution.parquet.schema_force_view_types",
+                false,
+            );
         // ClickHouse's number types first, then DataFusion's own coercion and checks.
         let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> =
             vec![Arc::new(coercion::ClickHouseNumbers)];

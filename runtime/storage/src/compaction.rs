@@ -53,7 +53,7 @@ impl Table {
         let batches = read_files(&delta, &self.logical, run).await?;
         let block = arrow::compute::concat_batches(&self.logical, &batches)?;
         let merged = self.engine.fold(&block, FoldFor::Merge)?;
-        let mut added = write_block(&delta, &self.physical, Some(&merged)).await?;
+        let mut added = write_block(&delta, &self.layout, Some(&merged)).await?;
         // The merged files take the places of the first files of the run, so they stay
         // before every later file and in their own order. (They are fewer: the writer's files
         // are larger than SMALL_FILE_BYTES.)

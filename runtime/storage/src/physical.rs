@@ -1,19 +1,27 @@
 //! Delta Lake cannot store every Arrow type Colibri uses (no unsigned integers, timestamps
 //! only in microseconds). Rows are stored in a "physical" schema and cast back to the
-//! logical one on read; both directions are exact.
+//! logical one on read; both directions are exact. The files' layout is decided here too:
+//! which columns carry a Parquet bloom filter.
 
+use std::collections::HashSet;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use colibri_types::ChType;
 use deltalake::logstore::{
     LogStore, LogStoreFactory, StorageConfig, default_logstore, logstore_factories,
 };
 use deltalake::{DeltaResult, ObjectStore};
+use parquet::basic::Compression;
+use parquet::file::properties::{DEFAULT_MAX_ROW_GROUP_ROW_COUNT, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use url::Url;
 
 use crate::Result;
+use crate::catalog::DataSource;
 
 /// The Delta-compatible type that stores values of `logical`.
 pub fn physical_type(logical: &DataType) -> DataType {
@@ -49,6 +57,67 @@ pub fn physical_schema(logical: &Schema) -> SchemaRef {
             .map(|f| physical_field(f))
             .collect::<Vec<_>>(),
     ))
+}
+
+/// How a table's rows are written as Parquet files: in the physical schema, with a bloom
+/// filter per row group on every text column that is neither LowCardinality nor part of the
+/// sorting key. Those are the columns looked up by one value (`WHERE session_id = '...'`):
+/// their values are spread over every file, so min/max statistics cannot skip a file, while
+/// a bloom filter skips each row group that does not hold the value. (ClickHouse needs a
+/// declared skip index for this; Colibri keeps it implicit, at about a byte per row.)
+#[derive(Debug)]
+pub struct Layout {
+    pub schema: SchemaRef,
+    bloom_filtered: Vec<ColumnPath>,
+}
+
+/// The false-positive rate of a bloom filter: 5% of the row groups without the value are read.
+const BLOOM_FILTER_FPP: f64 = 0.05;
+
+impl Layout {
+    pub fn of(datasource: &DataSource) -> Layout {
+        let key: HashSet<&str> = datasource
+            .sorting_key
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .collect();
+        let bloom_filtered = datasource
+            .columns
+            .iter()
+            .filter(|column| !key.contains(column.name.as_str()))
+            .filter(|column| {
+                ChType::from_str(&column.type_name).is_ok_and(|t| is_looked_up_by_value(&t))
+            })
+            .map(|column| ColumnPath::from(column.name.as_str()))
+            .collect();
+        Layout {
+            schema: physical_schema(&datasource.arrow_schema()),
+            bloom_filtered,
+        }
+    }
+
+    /// Parquet writer settings for a file of `rows` rows: snappy, and bloom filters sized
+    /// for the distinct values a row group of that file can hold.
+    pub fn writer_properties(&self, rows: usize) -> WriterProperties {
+        let mut builder = WriterProperties::builder().set_compression(Compression::SNAPPY);
+        let row_group_rows = rows.clamp(1, DEFAULT_MAX_ROW_GROUP_ROW_COUNT);
+        for column in &self.bloom_filtered {
+            builder = builder
+                .set_column_bloom_filter_enabled(column.clone(), true)
+                .set_column_bloom_filter_fpp(column.clone(), BLOOM_FILTER_FPP)
+                .set_column_bloom_filter_max_ndv(column.clone(), row_group_rows as u64);
+        }
+        builder.build()
+    }
+}
+
+/// Plain text columns (String, FixedString, UUID, Nullable or not): LowCardinality ones have
+/// few values, each in most row groups, where a filter would skip nothing.
+fn is_looked_up_by_value(column_type: &ChType) -> bool {
+    match column_type {
+        ChType::Nullable(inner) => is_looked_up_by_value(inner),
+        ChType::String | ChType::FixedString(_) | ChType::Uuid => true,
+        _ => false,
+    }
 }
 
 fn cast_columns(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {

@@ -14,6 +14,7 @@ use deltalake::datafusion::physical_expr::expressions::{CastExpr, Column};
 use deltalake::datafusion::physical_plan::ExecutionPlan;
 use deltalake::datafusion::physical_plan::projection::ProjectionExec;
 use deltalake::datafusion::physical_plan::union::UnionExec;
+use deltalake::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
 
 use arrow::record_batch::RecordBatch;
 
@@ -154,9 +155,15 @@ impl TableProvider for TableView {
             delta.update_datafusion_session(state).map_err(|e| {
                 deltalake::datafusion::error::DataFusionError::External(Box::new(e))
             })?;
-            let provider = delta.table_provider().await.map_err(|e| {
+            // The scan takes the session's Parquet settings: strings read as Utf8, the logical
+            // type, not as views that would then be copied into it.
+            let snapshot = delta.snapshot().map_err(|e| {
                 deltalake::datafusion::error::DataFusionError::External(Box::new(e))
             })?;
+            let provider = DeltaScanNext::new(
+                snapshot.snapshot().clone(),
+                DeltaScanConfig::new_from_session(state),
+            )?;
             let scan = provider.scan(state, projection, &[], None).await?;
             let scan_schema = scan.schema();
             let casts = projected

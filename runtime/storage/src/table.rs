@@ -19,8 +19,9 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use tokio::sync::{Notify, oneshot};
 
 use crate::engine::{Engine, FoldFor};
+use crate::physical::{self, Layout};
 use crate::wal::{self, Segment};
-use crate::{DataSource, Error, FlushPolicy, Location, Result, physical};
+use crate::{DataSource, Error, FlushPolicy, Location, Result};
 
 /// The Delta application-transaction id under which WAL segment numbers are committed, so a
 /// replay after a crash never commits a segment twice.
@@ -77,7 +78,7 @@ pub struct Table {
     pub id: String,
     pub name: String,
     pub(crate) logical: SchemaRef,
-    pub(crate) physical: SchemaRef,
+    pub(crate) layout: Layout,
     pub(crate) engine: Engine,
     wal_dir: PathBuf,
     policy: FlushPolicy,
@@ -141,7 +142,7 @@ const LOG_CLEANUP_EVERY: u64 = 100;
 /// block is folded first, as ClickHouse does on insert.
 async fn write_files(
     delta: &DeltaTable,
-    physical_schema: &SchemaRef,
+    layout: &Layout,
     engine: &Engine,
     batches: &[RecordBatch],
 ) -> Result<Staged> {
@@ -154,7 +155,7 @@ async fn write_files(
     if let Some(rows) = block.as_mut().filter(|_| engine.folds()) {
         *rows = engine.fold(rows, FoldFor::Merge)?;
     }
-    let files = write_block(delta, physical_schema, block.as_ref()).await?;
+    let files = write_block(delta, layout, block.as_ref()).await?;
     let bytes = files.iter().map(|file| file.size.max(0) as u64).sum();
     Ok(Staged { files, rows, bytes })
 }
@@ -162,13 +163,15 @@ async fn write_files(
 /// Writes one block of rows (none: no file) as Parquet files of the table.
 pub(crate) async fn write_block(
     delta: &DeltaTable,
-    physical_schema: &SchemaRef,
+    layout: &Layout,
     block: Option<&RecordBatch>,
 ) -> Result<Vec<Add>> {
-    let mut writer = RecordBatchWriter::for_table(delta)?;
+    let rows = block.map_or(0, RecordBatch::num_rows);
+    let mut writer =
+        RecordBatchWriter::for_table(delta)?.with_writer_properties(layout.writer_properties(rows));
     if let Some(block) = block {
         writer
-            .write(physical::to_physical(block, physical_schema)?)
+            .write(physical::to_physical(block, &layout.schema)?)
             .await?;
     }
     Ok(writer.flush().await?)
@@ -297,12 +300,12 @@ pub(crate) async fn read_files(
 /// Writes and commits buffered rows, recording the last WAL segment that holds them.
 async fn write_delta(
     delta: DeltaTable,
-    physical_schema: &SchemaRef,
+    layout: &Layout,
     engine: &Engine,
     batches: &[RecordBatch],
     wal_seq: u64,
 ) -> Result<DeltaTable> {
-    let staged = write_files(&delta, physical_schema, engine, batches).await?;
+    let staged = write_files(&delta, layout, engine, batches).await?;
     commit(delta, vec![staged], false, Some(wal_seq)).await
 }
 
@@ -316,9 +319,9 @@ impl Table {
         policy: FlushPolicy,
     ) -> Result<Arc<Table>> {
         let logical = datasource.arrow_schema();
-        let physical_schema = physical::physical_schema(&logical);
+        let layout = Layout::of(datasource);
         let engine = Engine::of(datasource)?;
-        let mut delta = open_delta(datasource, location, &physical_schema).await?;
+        let mut delta = open_delta(datasource, location, &layout.schema).await?;
 
         let committed_seq = delta
             .snapshot()?
@@ -335,7 +338,7 @@ impl Table {
         }
         if !replay.is_empty() {
             tracing::info!(table = %datasource.name, rows = replay.iter().map(|b| b.num_rows()).sum::<usize>(), "replaying write-ahead log");
-            delta = write_delta(delta, &physical_schema, &engine, &replay, last_seq as u64).await?;
+            delta = write_delta(delta, &layout, &engine, &replay, last_seq as u64).await?;
         }
         for seq in wal::list_segments(&wal_dir)? {
             wal::remove_segment_file(&wal_dir, seq)?;
@@ -346,7 +349,7 @@ impl Table {
             id: datasource.id.clone(),
             name: datasource.name.clone(),
             logical,
-            physical: physical_schema,
+            layout,
             engine,
             wal_dir,
             policy,
@@ -481,7 +484,7 @@ impl Table {
             self.check_schema(batch)?;
         }
         let delta = self.state.lock().delta.clone();
-        write_files(&delta, &self.physical, &self.engine, &batches).await
+        write_files(&delta, &self.layout, &self.engine, &batches).await
     }
 
     /// Makes staged rows visible, all in one Delta commit; returns how many rows. With
@@ -595,7 +598,7 @@ impl Table {
             )
         };
         let last_seq = segments.last().map(|s| s.seq).unwrap_or_default();
-        match write_delta(delta, &self.physical, &self.engine, &batches, last_seq).await {
+        match write_delta(delta, &self.layout, &self.engine, &batches, last_seq).await {
             Ok(delta) => {
                 {
                     // One lock: readers see the committed rows in the buffer or in Delta.

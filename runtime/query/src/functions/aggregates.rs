@@ -23,7 +23,7 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::AggregateOrderSensitivity;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, ReversedUDAF,
-    Signature, Volatility,
+    SetMonotonicity, Signature, StatisticsArgs, Volatility,
 };
 use datafusion::physical_expr::expressions::Literal;
 
@@ -195,6 +195,22 @@ impl AggregateUDFImpl for ClickHouseAggregate {
 
     fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
         self.inner.default_value(data_type)
+    }
+
+    /// `min`/`max` read from exact statistics (a Delta file's min and max), without a scan.
+    /// An empty input is left to the accumulator, which knows the result's nullability.
+    fn value_from_stats(&self, statistics_args: &StatisticsArgs) -> Option<ScalarValue> {
+        self.inner
+            .value_from_stats(statistics_args)
+            .filter(|value| !value.is_null())
+    }
+
+    fn is_descending(&self) -> Option<bool> {
+        self.inner.is_descending()
+    }
+
+    fn set_monotonicity(&self, data_type: &DataType) -> SetMonotonicity {
+        self.inner.inner().set_monotonicity(data_type)
     }
 }
 

@@ -8,12 +8,15 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, ListArray, UInt64Array};
+use arrow::buffer::OffsetBuffer;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
 use datafusion::physical_expr::expressions::Literal;
 
 /// How many values a sample holds, as in ClickHouse.
@@ -64,24 +67,41 @@ impl AggregateUDFImpl for Quantile {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let level = args
-            .exprs
-            .get(1)
-            .and_then(|level| level.downcast_ref::<Literal>())
-            .and_then(|level| level.value().cast_to(&DataType::Float64).ok());
-        let Some(ScalarValue::Float64(Some(level))) = level else {
-            return plan_err!("quantile takes a constant level");
-        };
-        if !(0.0..=1.0).contains(&level) {
-            return plan_err!("quantile's level must be between 0 and 1, not {level}");
-        }
         Ok(Box::new(Sampler {
-            level,
-            sample: Vec::new(),
-            seen: 0,
-            random: Random::default(),
+            level: level_of(&args)?,
+            reservoir: Reservoir::default(),
         }))
     }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(GroupSamplers {
+            level: level_of(&args)?,
+            groups: Vec::new(),
+        }))
+    }
+}
+
+/// The constant level, the second argument, between 0 and 1.
+fn level_of(args: &AccumulatorArgs) -> Result<f64> {
+    let level = args
+        .exprs
+        .get(1)
+        .and_then(|level| level.downcast_ref::<Literal>())
+        .and_then(|level| level.value().cast_to(&DataType::Float64).ok());
+    let Some(ScalarValue::Float64(Some(level))) = level else {
+        return plan_err!("quantile takes a constant level");
+    };
+    if !(0.0..=1.0).contains(&level) {
+        return plan_err!("quantile's level must be between 0 and 1, not {level}");
+    }
+    Ok(level)
 }
 
 /// A deterministic xorshift generator: the same sample for the same input.
@@ -104,16 +124,16 @@ impl Random {
     }
 }
 
-#[derive(Debug)]
-struct Sampler {
-    level: f64,
+/// One group's sample.
+#[derive(Debug, Default)]
+struct Reservoir {
     sample: Vec<f64>,
     /// How many values the sample stands for.
     seen: u64,
     random: Random,
 }
 
-impl Sampler {
+impl Reservoir {
     fn insert(&mut self, value: f64) {
         self.seen += 1;
         if self.sample.len() < SAMPLE_SIZE {
@@ -155,64 +175,19 @@ impl Sampler {
         self.sample = merged;
         self.seen = total;
     }
-}
 
-impl Accumulator for Sampler {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let values = cast(&values[0], &DataType::Float64)?;
-        values
-            .as_primitive::<Float64Type>()
-            .iter()
-            .flatten()
-            .for_each(|value| self.insert(value));
-        Ok(())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let (samples, seen) = (
-            states[0].as_list::<i32>(),
-            states[1].as_primitive::<UInt64Type>(),
-        );
-        for row in 0..samples.len() {
-            if samples.is_null(row) || seen.is_null(row) {
-                continue;
-            }
-            let sample = samples.value(row);
-            let sample: Vec<f64> = sample
-                .as_primitive::<Float64Type>()
-                .iter()
-                .flatten()
-                .collect();
-            self.merge(sample, seen.value(row));
-        }
-        Ok(())
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let sample = Float64Array::from(std::mem::take(&mut self.sample));
-        let seen = std::mem::take(&mut self.seen);
-        Ok(vec![
-            ScalarValue::List(Arc::new(arrow::array::ListArray::new(
-                Arc::new(Field::new_list_field(DataType::Float64, true)),
-                arrow::buffer::OffsetBuffer::from_lengths([sample.len()]),
-                Arc::new(sample),
-                None,
-            ))),
-            ScalarValue::UInt64(Some(seen)),
-        ])
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
+    /// The level-th quantile of the sample, NULL for no values.
+    fn quantile(&mut self, level: f64) -> Option<f64> {
         if self.sample.is_empty() {
-            return Ok(ScalarValue::Float64(None));
+            return None;
         }
         self.sample.sort_unstable_by(f64::total_cmp);
-        let position = self.level * (self.sample.len() - 1) as f64;
+        let position = level * (self.sample.len() - 1) as f64;
         let below = position.floor() as usize;
         let above = (below + 1).min(self.sample.len() - 1);
         let fraction = position - below as f64;
         let (low, high) = (self.sample[below], self.sample[above]);
-        Ok(ScalarValue::Float64(Some(low + fraction * (high - low))))
+        Some(low + fraction * (high - low))
     }
 
     fn size(&self) -> usize {
@@ -220,40 +195,191 @@ impl Accumulator for Sampler {
     }
 }
 
+/// Calls `f` with the row and value (as Float64, the type every sample holds) of each
+/// non-NULL value the filter selects.
+fn for_each_value(
+    values: &ArrayRef,
+    opt_filter: Option<&BooleanArray>,
+    mut f: impl FnMut(usize, f64),
+) -> Result<()> {
+    let values = cast(values, &DataType::Float64)?;
+    let values = values.as_primitive::<Float64Type>();
+    for row in 0..values.len() {
+        let selected = opt_filter.is_none_or(|filter| filter.is_valid(row) && filter.value(row));
+        if selected && values.is_valid(row) {
+            f(row, values.value(row));
+        }
+    }
+    Ok(())
+}
+
+/// Intermediate states, `[sample]` and `[seen]`, one row per reservoir.
+fn states_of(reservoirs: Vec<Reservoir>) -> Vec<ArrayRef> {
+    let seen = UInt64Array::from_iter_values(reservoirs.iter().map(|r| r.seen));
+    let lengths = reservoirs
+        .iter()
+        .map(|r| r.sample.len())
+        .collect::<Vec<_>>();
+    let values = Float64Array::from_iter_values(reservoirs.into_iter().flat_map(|r| r.sample));
+    let samples = ListArray::new(
+        Arc::new(Field::new_list_field(DataType::Float64, true)),
+        OffsetBuffer::from_lengths(lengths),
+        Arc::new(values),
+        None,
+    );
+    vec![Arc::new(samples), Arc::new(seen)]
+}
+
+/// Each row of intermediate states, as (row, sample, seen).
+fn each_state(states: &[ArrayRef]) -> impl Iterator<Item = (usize, Vec<f64>, u64)> + '_ {
+    let (samples, seen) = (
+        states[0].as_list::<i32>(),
+        states[1].as_primitive::<UInt64Type>(),
+    );
+    (0..samples.len())
+        .filter(|&row| !samples.is_null(row) && !seen.is_null(row))
+        .map(move |row| {
+            let sample = samples.value(row);
+            let sample = sample.as_primitive::<Float64Type>().iter().flatten();
+            (row, sample.collect(), seen.value(row))
+        })
+}
+
+/// `quantile` without GROUP BY (or in a window): one reservoir.
+#[derive(Debug)]
+struct Sampler {
+    level: f64,
+    reservoir: Reservoir,
+}
+
+impl Accumulator for Sampler {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        for_each_value(&values[0], None, |_, value| self.reservoir.insert(value))
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        for (_, sample, seen) in each_state(states) {
+            self.reservoir.merge(sample, seen);
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        states_of(vec![std::mem::take(&mut self.reservoir)])
+            .iter()
+            .map(|state| ScalarValue::try_from_array(state, 0))
+            .collect()
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::Float64(self.reservoir.quantile(self.level)))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.reservoir.size()
+    }
+}
+
+/// `quantile` per group: one reservoir per group index, updated a batch at a time.
+#[derive(Debug)]
+struct GroupSamplers {
+    level: f64,
+    groups: Vec<Reservoir>,
+}
+
+impl GroupSamplers {
+    fn grow_to(&mut self, total_num_groups: usize) {
+        if self.groups.len() < total_num_groups {
+            self.groups
+                .resize_with(total_num_groups, Reservoir::default);
+        }
+    }
+}
+
+impl GroupsAccumulator for GroupSamplers {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.grow_to(total_num_groups);
+        for_each_value(&values[0], opt_filter, |row, value| {
+            self.groups[group_indices[row]].insert(value)
+        })
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let level = self.level;
+        let quantiles = emit_to
+            .take_needed(&mut self.groups)
+            .iter_mut()
+            .map(|reservoir| reservoir.quantile(level))
+            .collect::<Float64Array>();
+        Ok(Arc::new(quantiles))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        Ok(states_of(emit_to.take_needed(&mut self.groups)))
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.grow_to(total_num_groups);
+        for (row, sample, seen) in each_state(values) {
+            self.groups[group_indices[row]].merge(sample, seen);
+        }
+        Ok(())
+    }
+
+    /// Each row as the state of a group that saw it alone (for skipped partial aggregation).
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let mut reservoirs: Vec<Reservoir> = std::iter::repeat_with(Reservoir::default)
+            .take(values[0].len())
+            .collect();
+        for_each_value(&values[0], opt_filter, |row, value| {
+            reservoirs[row].insert(value)
+        })?;
+        Ok(states_of(reservoirs))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.groups.iter().map(Reservoir::size).sum::<usize>()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sampler(level: f64) -> Sampler {
-        Sampler {
-            level,
-            sample: Vec::new(),
-            seen: 0,
-            random: Random::default(),
-        }
-    }
-
     #[test]
     fn small_inputs_are_exact_and_interpolated() {
-        let mut median = sampler(0.5);
+        let mut values = Reservoir::default();
         [1.0, 4.0, 2.0, 3.0]
             .into_iter()
-            .for_each(|v| median.insert(v));
-        assert_eq!(median.evaluate().unwrap(), ScalarValue::Float64(Some(2.5)));
+            .for_each(|v| values.insert(v));
+        assert_eq!(values.quantile(0.5), Some(2.5));
     }
 
     #[test]
     fn large_inputs_keep_a_bounded_uniform_sample() {
-        let mut left = sampler(0.9);
-        let mut right = sampler(0.9);
+        let mut left = Reservoir::default();
+        let mut right = Reservoir::default();
         (0..500_000).for_each(|v| left.insert(f64::from(v)));
         (500_000..1_000_000).for_each(|v| right.insert(f64::from(v)));
         left.merge(std::mem::take(&mut right.sample), right.seen);
         assert_eq!(left.sample.len(), SAMPLE_SIZE);
         assert_eq!(left.seen, 1_000_000);
-        let ScalarValue::Float64(Some(p90)) = left.evaluate().unwrap() else {
-            panic!("a number");
-        };
+        let p90 = left.quantile(0.9).expect("a number");
         // A uniform sample of 8,192 puts the 0.9 quantile within about 1% of the truth.
         assert!((p90 - 900_000.0).abs() < 20_000.0, "{p90}");
     }
