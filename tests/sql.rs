@@ -380,3 +380,50 @@ fn lookups_by_one_value_skip_the_files_without_it_and_find_every_row() {
         "a lookup read {one:?} bytes, a scan {all:?}"
     );
 }
+
+#[test]
+fn whole_table_counts_and_bounds_come_from_statistics_and_are_exact() {
+    let server = Colibri::start();
+    let created = server.post(
+        &format!(
+            "/v0/datasources?name=readings&engine=MergeTree&engine_sorting_key=ts&schema={}",
+            encode("ts DateTime, precise DateTime64(6), id Int32, score Nullable(UInt16)")
+        ),
+        b"",
+    );
+    assert_eq!(created.status, 200, "{}", created.text());
+    let batch = |day: u32, ids: std::ops::Range<i32>| -> String {
+        ids.map(|id| {
+            format!(
+                "{{\"ts\": \"2024-05-{day:02} 10:00:{:02}\", \"precise\": \"2024-05-{day:02} 10:00:00.{:06}\", \"id\": {id}, \"score\": {}}}\n",
+                id.rem_euclid(60),
+                id.rem_euclid(1_000_000),
+                if id % 2 == 0 { id.abs().to_string() } else { "null".into() }
+            )
+        })
+        .collect()
+    };
+    for (day, ids) in [(3, 0..100), (1, -50..10), (9, 500..510)] {
+        let reply = server.send_events("readings", &batch(day, ids), true);
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    }
+    let bounds = "SELECT count() AS n, min(ts) AS first, max(ts) AS last, min(id) AS low, \
+                  max(id) AS high, max(precise) AS p, max(score) AS s FROM readings FORMAT JSON";
+    let committed = server.sql(bounds);
+    assert_eq!(
+        committed["data"][0],
+        serde_json::json!({"n": 170, "first": "2024-05-01 10:00:00", "last": "2024-05-09 10:00:29",
+            "low": -50, "high": 509, "p": "2024-05-09 10:00:00.000509", "s": 508})
+    );
+    // Count, bounds of ts and id from the Delta log: only `precise` (microseconds, which Delta's
+    // statistics round) and `score` are read.
+    let only_counted = server.sql("SELECT count() AS n, min(ts) AS a, max(id) AS b FROM readings");
+    assert_eq!(only_counted["statistics"]["rows_read"], 0, "{only_counted}");
+    // Rows still in the write buffer count too.
+    let reply = server.send_events("readings", &batch(28, 900..901), false);
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    let with_buffered = server.sql(bounds);
+    assert_eq!(with_buffered["data"][0]["n"], 171, "{with_buffered}");
+    assert_eq!(with_buffered["data"][0]["last"], "2024-05-28 10:00:00");
+    assert_eq!(with_buffered["data"][0]["high"], 900);
+}

@@ -235,7 +235,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (jobs, job_queue) = jobs::Jobs::restore(storage.clone()).await?;
     let services = Arc::new(Services {
         storage: storage.clone(),
-        query: colibri_query::QueryEngine::new(),
+        query: colibri_query::QueryEngine::with_rule_after_aggregate_statistics(Some(Arc::new(
+            colibri_storage::DropExactStatistics,
+        ))),
         jobs,
         sizes: Sizes {
             events_body_bytes: args.max_events_body_bytes,

@@ -21,6 +21,9 @@ use datafusion::catalog::{
 use datafusion::execution::context::SessionState;
 use datafusion::execution::{FunctionRegistry, SessionStateBuilder};
 use datafusion::optimizer::{Analyzer, AnalyzerRule};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::aggregate_statistics::AggregateStatistics;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -139,6 +142,14 @@ impl Default for QueryEngine {
 
 impl QueryEngine {
     pub fn new() -> Self {
+        Self::with_rule_after_aggregate_statistics(None)
+    }
+
+    /// An engine whose physical optimizer also runs `rule` right after DataFusion's
+    /// `AggregateStatistics` (the storage layer's, which removes the statistics it gave).
+    pub fn with_rule_after_aggregate_statistics(
+        rule: Option<Arc<dyn PhysicalOptimizerRule + Send + Sync>>,
+    ) -> Self {
         let config = SessionConfig::new()
             .with_information_schema(false)
             .set_bool("datafusion.sql_parser.enable_ident_normalization", false)
@@ -155,10 +166,20 @@ impl QueryEngine {
         let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> =
             vec![Arc::new(coercion::ClickHouseNumbers)];
         analyzer_rules.extend(Analyzer::new().rules);
+        let mut physical_rules = PhysicalOptimizer::new().rules;
+        if let Some(rule) = rule {
+            let statistics = AggregateStatistics::new();
+            let at = physical_rules
+                .iter()
+                .position(|r| r.name() == statistics.name())
+                .map_or(0, |index| index + 1);
+            physical_rules.insert(at, rule);
+        }
         let mut state = SessionStateBuilder::new()
             .with_config(config)
             .with_default_features()
             .with_analyzer_rules(analyzer_rules)
+            .with_physical_optimizer_rules(physical_rules)
             .build();
         functions::register_all(&mut state);
         state

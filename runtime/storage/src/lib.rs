@@ -12,6 +12,7 @@ mod ops_log;
 mod paths;
 mod physical;
 mod provider;
+mod statistics;
 mod table;
 mod wal;
 
@@ -29,6 +30,7 @@ pub use catalog::{Catalog, ColumnDef, DataSource, NewDataSource, Token, Workspac
 pub use location::Location;
 pub use ops_log::{Append, OPS_LOG_TABLE, OpsLog};
 pub use paths::ADMIN_TOKEN_FILE;
+pub use statistics::DropExactStatistics;
 pub use table::{Staged, Table, TableStats};
 
 /// Everything that can go wrong in storage, in terms a caller can act on.

@@ -1,6 +1,7 @@
 //! The DataFusion views of a table: the committed Delta snapshot (cast from the physical to
 //! the logical schema) unioned with the rows still in the write buffer; and, for engines that
 //! fold, the same rows read in insertion order and folded, as `SELECT ... FINAL` reads them.
+//! The plain view carries the table's exact statistics (`statistics.rs`).
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use deltalake::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
 use arrow::record_batch::RecordBatch;
 
 use crate::engine::{Engine, FoldFor};
+use crate::statistics::{ExactStatistics, table_statistics};
 use crate::table::{Table, TableSnapshot, files_in_insertion_order, read_files};
 
 /// A table as DataFusion reads it, frozen at the moment it was created.
@@ -190,6 +192,10 @@ impl TableProvider for TableView {
                 projection.cloned(),
             )?);
         }
-        UnionExec::try_new(inputs)
+        let scan = UnionExec::try_new(inputs)?;
+        match table_statistics(delta, &self.schema, &self.snapshot.buffered) {
+            Some(statistics) => ExactStatistics::wrap(scan, statistics, projection),
+            None => Ok(scan),
+        }
     }
 }
