@@ -486,6 +486,22 @@ fn a_large_csv_file_reads_the_same_through_both_paths() {
         }),
         "{totals}"
     );
+    // The pieces went into one file, not one file each (and the bad row into one more, in
+    // `big_quarantine`): every query pays for each file a table has.
+    let files: usize = std::fs::read_dir(server.data.join("tables"))
+        .unwrap()
+        .map(|table| table.unwrap().path())
+        .filter(|table| {
+            table
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("t_")
+        })
+        .flat_map(|table| std::fs::read_dir(table).unwrap())
+        .filter(|file| file.as_ref().unwrap().path().extension() == Some("parquet".as_ref()))
+        .count();
+    assert_eq!(files, 2);
 }
 
 #[test]

@@ -336,17 +336,26 @@ fn parquet_answers_read_back_in_clickhouse() {
     assert_eq!(String::from_utf8(text).unwrap(), "a\t10\t2.5\n");
 }
 
-#[test]
-fn lookups_by_one_value_skip_the_files_without_it_and_find_every_row() {
-    let server = Colibri::start();
+/// Creates an empty MergeTree data source sorted by its `ts` column.
+fn create_sorted_by_ts(server: &Colibri, name: &str, schema: &str) {
     let created = server.post(
         &format!(
-            "/v0/datasources?name=visits&engine=MergeTree&engine_sorting_key=ts&schema={}",
-            encode("ts DateTime, session String, action LowCardinality(String)")
+            "/v0/datasources?name={name}&engine=MergeTree&engine_sorting_key=ts&schema={}",
+            encode(schema)
         ),
         b"",
     );
     assert_eq!(created.status, 200, "{}", created.text());
+}
+
+#[test]
+fn lookups_by_one_value_skip_the_files_without_it_and_find_every_row() {
+    let server = Colibri::start();
+    create_sorted_by_ts(
+        &server,
+        "visits",
+        "ts DateTime, session String, action LowCardinality(String)",
+    );
     // Three appends, three files, each with its own sessions, whose ranges overlap: min/max
     // statistics cannot tell which file holds one.
     for file in 0..3 {
@@ -384,14 +393,11 @@ fn lookups_by_one_value_skip_the_files_without_it_and_find_every_row() {
 #[test]
 fn whole_table_counts_and_bounds_come_from_statistics_and_are_exact() {
     let server = Colibri::start();
-    let created = server.post(
-        &format!(
-            "/v0/datasources?name=readings&engine=MergeTree&engine_sorting_key=ts&schema={}",
-            encode("ts DateTime, precise DateTime64(6), id Int32, score Nullable(UInt16)")
-        ),
-        b"",
+    create_sorted_by_ts(
+        &server,
+        "readings",
+        "ts DateTime, precise DateTime64(6), id Int32, score Nullable(UInt16)",
     );
-    assert_eq!(created.status, 200, "{}", created.text());
     let batch = |day: u32, ids: std::ops::Range<i32>| -> String {
         ids.map(|id| {
             format!(

@@ -7,7 +7,7 @@ use std::time::Instant;
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use colibri_query::{QueryEngine, QueryError, Settings, TableResolver};
-use colibri_storage::{Append, DataSource, NewDataSource, OPS_LOG_TABLE, Staged, Storage};
+use colibri_storage::{Append, DataSource, NewDataSource, OPS_LOG_TABLE, Staged, Stager, Storage};
 use datafusion::catalog::TableProvider;
 
 use crate::auth::Principal;
@@ -96,7 +96,7 @@ pub struct Capabilities {
     /// The ops-log event type of this request's appends (`append-hfi` for the Events API).
     pub append_event: &'static str,
     /// Rows this request staged, until `commit-staged`.
-    pub staged: Vec<(DataSource, Staged)>,
+    pub staged: Vec<(DataSource, Stager)>,
     /// The ids of the data sources this request created.
     pub created: Vec<String>,
 }
@@ -593,10 +593,17 @@ impl colibri::platform::storage::Host for Capabilities {
             }
             None => batches,
         };
-        let staged = self.storage().table(&target)?.stage(batches).await?;
-        let rows = staged.rows;
-        self.staged.push((target, staged));
-        Ok(rows)
+        let table = self.storage().table(&target)?;
+        let index = match self.staged.iter().position(|(d, _)| d.id == target.id) {
+            Some(index) => index,
+            None => {
+                self.staged.push((target, table.stager()?));
+                self.staged.len() - 1
+            }
+        };
+        Ok(table
+            .stage_piece(&mut self.staged[index].1, &batches)
+            .await?)
     }
 
     async fn commit_staged(
@@ -623,7 +630,8 @@ impl colibri::platform::storage::Host for Capabilities {
         if let Some(target) = &replaced {
             by_table.push((target.clone(), Vec::new()));
         }
-        for (target, staged) in std::mem::take(&mut self.staged) {
+        for (target, stager) in std::mem::take(&mut self.staged) {
+            let staged = stager.finish().await?;
             match by_table.iter_mut().find(|(d, _)| d.id == target.id) {
                 Some((_, parts)) => parts.push(staged),
                 None => by_table.push((target, vec![staged])),

@@ -31,7 +31,7 @@ pub use location::Location;
 pub use ops_log::{Append, OPS_LOG_TABLE, OpsLog};
 pub use paths::ADMIN_TOKEN_FILE;
 pub use statistics::DropExactStatistics;
-pub use table::{Staged, Table, TableStats};
+pub use table::{Staged, Stager, Table, TableStats};
 
 /// Everything that can go wrong in storage, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]

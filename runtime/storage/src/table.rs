@@ -44,6 +44,38 @@ pub struct Staged {
     pub bytes: u64,
 }
 
+impl Staged {
+    fn of(files: Vec<Add>, rows: u64) -> Staged {
+        let bytes = files.iter().map(|file| file.size.max(0) as u64).sum();
+        Staged { files, rows, bytes }
+    }
+}
+
+/// The largest file an import writes (Parquet bytes; about 4M rows of the benchmark's events).
+const STAGED_FILE_BYTES: u64 = 128 << 20;
+
+/// The files of one import into one table, being written (see [`Table::stager`]).
+pub struct Stager {
+    /// Only ever reached through `&mut` (`Mutex::get_mut`, no locking): the mutex makes the
+    /// stager `Sync`, which the request's capabilities must be and the writer is not.
+    writer: std::sync::Mutex<RecordBatchWriter>,
+    rows: u64,
+}
+
+impl Stager {
+    fn writer(&mut self) -> &mut RecordBatchWriter {
+        self.writer
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Ends the files written: staged rows, ready for `commit_staged`.
+    pub async fn finish(mut self) -> Result<Staged> {
+        let files = self.writer().flush().await?;
+        Ok(Staged::of(files, self.rows))
+    }
+}
+
 /// What a reader sees: the committed Delta snapshot and the rows not yet in it.
 pub struct TableSnapshot {
     pub delta: DeltaTable,
@@ -146,7 +178,14 @@ async fn write_files(
     engine: &Engine,
     batches: &[RecordBatch],
 ) -> Result<Staged> {
-    // Rows given, not rows left after folding: what the caller inserted.
+    let (rows, block) = block_of(engine, batches)?;
+    let files = write_block(delta, layout, block.as_ref()).await?;
+    Ok(Staged::of(files, rows))
+}
+
+/// The batches as one block, folded for an engine that folds, and how many rows were given
+/// (not how many are left after folding: what the caller inserted).
+fn block_of(engine: &Engine, batches: &[RecordBatch]) -> Result<(u64, Option<RecordBatch>)> {
     let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
     let mut block = match batches.first() {
         Some(first) => Some(arrow::compute::concat_batches(&first.schema(), batches)?),
@@ -155,9 +194,7 @@ async fn write_files(
     if let Some(rows) = block.as_mut().filter(|_| engine.folds()) {
         *rows = engine.fold(rows, FoldFor::Merge)?;
     }
-    let files = write_block(delta, layout, block.as_ref()).await?;
-    let bytes = files.iter().map(|file| file.size.max(0) as u64).sum();
-    Ok(Staged { files, rows, bytes })
+    Ok((rows, block))
 }
 
 /// Writes one block of rows (none: no file) as Parquet files of the table.
@@ -477,14 +514,47 @@ impl Table {
         self.commit_pending().await
     }
 
-    /// Writes rows as Parquet files of the table without committing them (the parts of a large
-    /// import); they stay invisible, and are never read, unless `commit_staged` commits them.
-    pub async fn stage(&self, batches: Vec<RecordBatch>) -> Result<Staged> {
+    /// Writes rows as Parquet files of the table without committing them; they stay
+    /// invisible, and are never read, unless `commit_staged` commits them.
+    async fn stage(&self, batches: Vec<RecordBatch>) -> Result<Staged> {
         for batch in &batches {
             self.check_schema(batch)?;
         }
         let delta = self.state.lock().delta.clone();
         write_files(&delta, &self.layout, &self.engine, &batches).await
+    }
+
+    /// A writer for the rows of one import, which come in pieces: they are written as they
+    /// come into Parquet files of up to [`STAGED_FILE_BYTES`] (a few, large files, not one per
+    /// piece: every query pays for each file a table has), and committed by `commit_staged`.
+    pub fn stager(&self) -> Result<Stager> {
+        let delta = self.state.lock().delta.clone();
+        // How many rows the files will hold is not known yet: bloom filters are sized for a
+        // full row group (Parquet folds them down to what they hold when a row group ends).
+        let writer = RecordBatchWriter::for_table(&delta)?
+            .with_writer_properties(self.layout.writer_properties(usize::MAX))
+            .with_target_file_size(STAGED_FILE_BYTES);
+        Ok(Stager {
+            writer: std::sync::Mutex::new(writer),
+            rows: 0,
+        })
+    }
+
+    /// Writes one piece of an import (folded first, for an engine that folds); returns how
+    /// many rows it had.
+    pub async fn stage_piece(&self, stager: &mut Stager, batches: &[RecordBatch]) -> Result<u64> {
+        for batch in batches {
+            self.check_schema(batch)?;
+        }
+        let (rows, block) = block_of(&self.engine, batches)?;
+        if let Some(block) = block {
+            stager
+                .writer()
+                .write(physical::to_physical(&block, &self.layout.schema)?)
+                .await?;
+        }
+        stager.rows += rows;
+        Ok(rows)
     }
 
     /// Makes staged rows visible, all in one Delta commit; returns how many rows. With
