@@ -20,7 +20,7 @@ use deltalake::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
 use arrow::record_batch::RecordBatch;
 
 use crate::engine::{Engine, FoldFor};
-use crate::statistics::{ExactStatistics, table_statistics};
+use crate::statistics::ExactStatistics;
 use crate::table::{Table, TableSnapshot, files_in_insertion_order, read_files};
 
 /// A table as DataFusion reads it, frozen at the moment it was created.
@@ -192,10 +192,12 @@ impl TableProvider for TableView {
                 projection.cloned(),
             )?);
         }
-        let scan = UnionExec::try_new(inputs)?;
-        match table_statistics(delta, &self.schema, &self.snapshot.buffered) {
-            Some(statistics) => ExactStatistics::wrap(scan, statistics, projection),
-            None => Ok(scan),
-        }
+        Ok(ExactStatistics::wrap(
+            UnionExec::try_new(inputs)?,
+            delta.clone(),
+            self.schema.clone(),
+            self.snapshot.buffered.clone(),
+            projection,
+        ))
     }
 }

@@ -36,7 +36,7 @@ use serde_json::Value;
 /// `schema`; `None` when a file does not record its row count. Minimum and maximum are given
 /// only for columns whose Delta statistics are exact (see [`has_exact_bounds`]), not
 /// Nullable, and known for every file.
-pub(crate) fn table_statistics(
+fn table_statistics(
     delta: &DeltaTable,
     schema: &SchemaRef,
     buffered: &[RecordBatch],
@@ -186,33 +186,48 @@ fn logical_value(value: &Value, data_type: &DataType) -> Option<ScalarValue> {
 }
 
 /// A scan with the table's exact statistics, read by `AggregateStatistics` and then removed
-/// by [`DropExactStatistics`]. It runs as its input if it is ever executed.
+/// by [`DropExactStatistics`]. It runs as its input if it is ever executed. The statistics are
+/// computed when asked for, which only `AggregateStatistics` does, and only for an aggregate
+/// with no GROUP BY: other queries never read the files' statistics.
 #[derive(Debug)]
 pub(crate) struct ExactStatistics {
     input: Arc<dyn ExecutionPlan>,
-    statistics: Arc<Statistics>,
+    table: Arc<TableOfStatistics>,
+}
+
+/// What the statistics are computed from.
+#[derive(Debug)]
+struct TableOfStatistics {
+    delta: DeltaTable,
+    schema: SchemaRef,
+    buffered: Vec<RecordBatch>,
+    projection: Option<Vec<usize>>,
 }
 
 impl ExactStatistics {
     pub(crate) fn wrap(
         input: Arc<dyn ExecutionPlan>,
-        statistics: Statistics,
+        delta: DeltaTable,
+        schema: SchemaRef,
+        buffered: Vec<RecordBatch>,
         projection: Option<&Vec<usize>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let statistics = match projection {
-            Some(indices) => statistics.project(Some(indices)),
-            None => statistics,
+    ) -> Arc<dyn ExecutionPlan> {
+        let table = TableOfStatistics {
+            delta,
+            schema,
+            buffered,
+            projection: projection.cloned(),
         };
-        Ok(Arc::new(ExactStatistics {
+        Arc::new(ExactStatistics {
             input,
-            statistics: Arc::new(statistics),
-        }))
+            table: Arc::new(table),
+        })
     }
 }
 
 impl DisplayAs for ExactStatistics {
     fn fmt_as(&self, _: DisplayFormatType, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "ExactStatistics: rows={:?}", self.statistics.num_rows)
+        write!(f, "ExactStatistics")
     }
 }
 
@@ -244,7 +259,7 @@ impl ExecutionPlan for ExactStatistics {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         Ok(Arc::new(ExactStatistics {
             input: children.swap_remove(0),
-            statistics: self.statistics.clone(),
+            table: self.table.clone(),
         }))
     }
 
@@ -265,10 +280,15 @@ impl ExecutionPlan for ExactStatistics {
         _input_stats: &[Arc<Statistics>],
         args: &StatisticsArgs,
     ) -> Result<Arc<Statistics>> {
-        Ok(match args.partition() {
-            None => self.statistics.clone(),
-            Some(_) => Arc::new(Statistics::new_unknown(&self.schema())),
-        })
+        let table = &self.table;
+        let statistics = match args.partition() {
+            None => table_statistics(&table.delta, &table.schema, &table.buffered)
+                .map(|statistics| statistics.project(table.projection.as_ref())),
+            Some(_) => None,
+        };
+        Ok(Arc::new(statistics.unwrap_or_else(|| {
+            Statistics::new_unknown(&self.schema())
+        })))
     }
 }
 

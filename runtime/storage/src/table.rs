@@ -51,7 +51,8 @@ impl Staged {
     }
 }
 
-/// The largest file an import writes (Parquet bytes; about 4M rows of the benchmark's events).
+/// The largest file the table's writers write (Parquet bytes; about 4M rows of the
+/// benchmark's events).
 const STAGED_FILE_BYTES: u64 = 128 << 20;
 
 /// The files of one import into one table, being written (see [`Table::stager`]).
@@ -197,6 +198,14 @@ fn block_of(engine: &Engine, batches: &[RecordBatch]) -> Result<(u64, Option<Rec
     Ok((rows, block))
 }
 
+/// A writer of Parquet files of the table, laid out by `layout` for `rows` rows, in files of
+/// up to [`STAGED_FILE_BYTES`].
+fn parquet_writer(delta: &DeltaTable, layout: &Layout, rows: usize) -> Result<RecordBatchWriter> {
+    Ok(RecordBatchWriter::for_table(delta)?
+        .with_writer_properties(layout.writer_properties(rows))
+        .with_target_file_size(STAGED_FILE_BYTES))
+}
+
 /// Writes one block of rows (none: no file) as Parquet files of the table.
 pub(crate) async fn write_block(
     delta: &DeltaTable,
@@ -204,8 +213,7 @@ pub(crate) async fn write_block(
     block: Option<&RecordBatch>,
 ) -> Result<Vec<Add>> {
     let rows = block.map_or(0, RecordBatch::num_rows);
-    let mut writer =
-        RecordBatchWriter::for_table(delta)?.with_writer_properties(layout.writer_properties(rows));
+    let mut writer = parquet_writer(delta, layout, rows)?;
     if let Some(block) = block {
         writer
             .write(physical::to_physical(block, &layout.schema)?)
@@ -514,16 +522,6 @@ impl Table {
         self.commit_pending().await
     }
 
-    /// Writes rows as Parquet files of the table without committing them; they stay
-    /// invisible, and are never read, unless `commit_staged` commits them.
-    async fn stage(&self, batches: Vec<RecordBatch>) -> Result<Staged> {
-        for batch in &batches {
-            self.check_schema(batch)?;
-        }
-        let delta = self.state.lock().delta.clone();
-        write_files(&delta, &self.layout, &self.engine, &batches).await
-    }
-
     /// A writer for the rows of one import, which come in pieces: they are written as they
     /// come into Parquet files of up to [`STAGED_FILE_BYTES`] (a few, large files, not one per
     /// piece: every query pays for each file a table has), and committed by `commit_staged`.
@@ -531,9 +529,7 @@ impl Table {
         let delta = self.state.lock().delta.clone();
         // How many rows the files will hold is not known yet: bloom filters are sized for a
         // full row group (Parquet folds them down to what they hold when a row group ends).
-        let writer = RecordBatchWriter::for_table(&delta)?
-            .with_writer_properties(self.layout.writer_properties(usize::MAX))
-            .with_target_file_size(STAGED_FILE_BYTES);
+        let writer = parquet_writer(&delta, &self.layout, usize::MAX)?;
         Ok(Stager {
             writer: std::sync::Mutex::new(writer),
             rows: 0,
@@ -593,7 +589,9 @@ impl Table {
             buffered: Vec::new(),
         };
         let kept = keep(self.view_of(committed)).await?;
-        let staged = self.stage(kept).await?;
+        let mut stager = self.stager()?;
+        self.stage_piece(&mut stager, &kept).await?;
+        let staged = stager.finish().await?;
         let rows_kept = staged.rows;
         let mut files = added;
         files.push(staged);
