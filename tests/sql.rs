@@ -391,6 +391,24 @@ fn lookups_by_one_value_skip_the_files_without_it_and_find_every_row() {
 }
 
 #[test]
+fn the_total_before_a_limit_counts_every_row_however_the_scan_is_pruned() {
+    let server = Colibri::start();
+    create_sorted_by_ts(&server, "numbers", "ts DateTime, id Int32");
+    // Three files with disjoint ranges of ids: once the first two ids are known, statistics
+    // could skip the other files, but the total a UI pages through must count their rows.
+    for file in 0..3 {
+        let events: String = (file * 1000..(file + 1) * 1000)
+            .map(|id| format!("{{\"ts\": \"2024-03-01 10:00:00\", \"id\": {id}}}\n"))
+            .collect();
+        let reply = server.send_events("numbers", &events, true);
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    }
+    let first = server.sql("SELECT id FROM numbers ORDER BY id LIMIT 2");
+    assert_eq!(first["data"], serde_json::json!([{"id": 0}, {"id": 1}]));
+    assert_eq!(first["rows_before_limit_at_least"], 3000, "{first}");
+}
+
+#[test]
 fn whole_table_counts_and_bounds_come_from_statistics_and_are_exact() {
     let server = Colibri::start();
     create_sorted_by_ts(

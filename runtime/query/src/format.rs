@@ -11,6 +11,9 @@ use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use colibri_types::ChType;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
 
 use crate::{QueryError, Result, codes};
 
@@ -138,7 +141,8 @@ fn collect_leaves(plan: &dyn ExecutionPlan, statistics: &mut Statistics) {
 }
 
 /// Rows the outermost limit (or top-k sort) was offered: the output of the first operator
-/// below it that has no fetch of its own. A limit may stop its input early, hence "at least".
+/// below it that neither has a fetch of its own nor only passes its input's rows on. A limit
+/// may stop its input early, hence "at least".
 fn rows_before_limit(plan: &dyn ExecutionPlan) -> Option<usize> {
     if plan.fetch().is_some() {
         return rows_below_fetch(plan);
@@ -150,11 +154,18 @@ fn rows_before_limit(plan: &dyn ExecutionPlan) -> Option<usize> {
 
 fn rows_below_fetch(plan: &dyn ExecutionPlan) -> Option<usize> {
     let child = plan.children().into_iter().next()?;
-    if child.fetch().is_some() {
+    if child.fetch().is_some() || passes_rows_on(child.as_ref()) {
         rows_below_fetch(child.as_ref())
     } else {
         child.metrics()?.output_rows()
     }
+}
+
+/// Operators whose output rows are their input's rows, reshaped or moved between partitions.
+fn passes_rows_on(plan: &dyn ExecutionPlan) -> bool {
+    plan.is::<ProjectionExec>()
+        || plan.is::<RepartitionExec>()
+        || plan.is::<CoalescePartitionsExec>()
 }
 
 pub fn encode(

@@ -157,7 +157,14 @@ impl QueryEngine {
             // ClickHouse sorts NULLs last, ascending and descending.
             .set_str("datafusion.sql_parser.default_null_ordering", "nulls_last")
             .set_bool("datafusion.execution.parquet.pushdown_filters", true)
-            // Tables declare strings as Utf8: reading them as views would mean a copy.
+            // `rows_before_limit_at_least` is the total a UI pages through: every row offered
+            // to the outermost LIMIT. A top-k sort's dynamic filter would drop rows in the scan
+            // before they are counted.
+            .set_bool(
+                "datafusion.optimizer.enable_topk_dynamic_filter_pushdown",
+                false,
+            )
+            // Tables declare strings as Utf8: Parquet read as views would need a copy into it.
             .set_bool(
                 "datafusion.execution.parquet.schema_force_view_types",
                 false,

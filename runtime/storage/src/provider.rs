@@ -9,19 +9,27 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use deltalake::datafusion::catalog::{Session, TableProvider};
 use deltalake::datafusion::common::Result as DfResult;
+use deltalake::datafusion::datasource::listing::PartitionedFile;
 use deltalake::datafusion::datasource::memory::MemorySourceConfig;
+use deltalake::datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
+use deltalake::datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfigBuilder, ParquetSource,
+};
+use deltalake::datafusion::datasource::source::DataSourceExec;
+use deltalake::datafusion::error::DataFusionError;
 use deltalake::datafusion::logical_expr::{Expr, TableType};
 use deltalake::datafusion::physical_expr::expressions::{CastExpr, Column};
 use deltalake::datafusion::physical_plan::ExecutionPlan;
 use deltalake::datafusion::physical_plan::projection::ProjectionExec;
 use deltalake::datafusion::physical_plan::union::UnionExec;
-use deltalake::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
+use deltalake::{DeltaTable, ObjectMeta};
 
 use arrow::record_batch::RecordBatch;
 
 use crate::engine::{Engine, FoldFor};
+use crate::physical;
 use crate::statistics::ExactStatistics;
-use crate::table::{Table, TableSnapshot, files_in_insertion_order, read_files};
+use crate::table::{CommittedFile, Table, TableSnapshot, files_in_insertion_order, read_files};
 
 /// A table as DataFusion reads it, frozen at the moment it was created.
 pub struct TableView {
@@ -149,24 +157,9 @@ impl TableProvider for TableView {
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
 
         let delta = &self.snapshot.delta;
-        let has_files = delta
-            .snapshot()
-            .map(|s| s.log_data().num_files() > 0)
-            .unwrap_or(false);
-        if has_files {
-            delta.update_datafusion_session(state).map_err(|e| {
-                deltalake::datafusion::error::DataFusionError::External(Box::new(e))
-            })?;
-            // The scan takes the session's Parquet settings: strings read as Utf8, the logical
-            // type, not as views that would then be copied into it.
-            let snapshot = delta.snapshot().map_err(|e| {
-                deltalake::datafusion::error::DataFusionError::External(Box::new(e))
-            })?;
-            let provider = DeltaScanNext::new(
-                snapshot.snapshot().clone(),
-                DeltaScanConfig::new_from_session(state),
-            )?;
-            let scan = provider.scan(state, projection, &[], None).await?;
+        let files = files_in_insertion_order(delta).map_err(external)?;
+        if !files.is_empty() {
+            let scan = parquet_scan(state, delta, &self.schema, &files, projection)?;
             let scan_schema = scan.schema();
             let casts = projected
                 .fields()
@@ -200,4 +193,55 @@ impl TableProvider for TableView {
             projection,
         ))
     }
+}
+
+/// DataFusion's Parquet scan of the committed `files` of `delta`, in their physical schema
+/// (the logical `schema` as stored), projected. The files are listed from the Delta snapshot
+/// the view holds; the table has no Delta partitions, deletion vectors or column mapping, so
+/// a plain Parquet scan reads exactly what the snapshot holds, and DataFusion applies its
+/// pruning (statistics, bloom filters, page index) and filter pushdown to it directly.
+fn parquet_scan(
+    state: &dyn Session,
+    delta: &DeltaTable,
+    schema: &SchemaRef,
+    files: &[CommittedFile],
+    projection: Option<&Vec<usize>>,
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    // The table's store, rooted at the table, under the URL deltalake names it by.
+    let store_url = delta.log_store().object_store_url();
+    let runtime = state.runtime_env();
+    let store = match runtime.object_store(&store_url) {
+        Ok(store) => store,
+        Err(_) => {
+            let store = delta.object_store();
+            runtime.register_object_store(store_url.as_ref(), store.clone());
+            store
+        }
+    };
+    let readers =
+        CachedParquetFileReaderFactory::new(store, runtime.cache_manager.get_file_metadata_cache());
+    let source = ParquetSource::new(physical::physical_schema(schema))
+        .with_table_parquet_options(state.table_options().parquet.clone())
+        .with_parquet_file_reader_factory(Arc::new(readers));
+    let files = files
+        .iter()
+        .map(|file| {
+            PartitionedFile::from(ObjectMeta {
+                location: file.path.clone(),
+                size: file.size,
+                last_modified: chrono::DateTime::UNIX_EPOCH,
+                e_tag: None,
+                version: None,
+            })
+        })
+        .collect::<Vec<_>>();
+    let config = FileScanConfigBuilder::new(store_url, Arc::new(source))
+        .with_file_groups(vec![FileGroup::new(files)])
+        .with_projection_indices(projection.cloned())?
+        .build();
+    Ok(DataSourceExec::from_data_source(config))
+}
+
+fn external(error: crate::Error) -> DataFusionError {
+    DataFusionError::External(Box::new(error))
 }
