@@ -900,7 +900,19 @@ fn rewrite_function(function: &mut Function) {
         };
         let mut condition = condition;
         as_condition(&mut condition);
-        function.filter = Some(Box::new(condition));
+        if base == "count" && list.args.is_empty() {
+            // `countIf(cond)` counts the rows where the condition holds: the non-NULL values
+            // of `nullif(cond, false)`. (A FILTER clause would copy every column the query
+            // reads, once per filtered aggregate, when there is no GROUP BY.)
+            let only_true = call(
+                "nullif",
+                vec![condition, Expr::Value(Value::Boolean(false).into())],
+            );
+            list.args
+                .push(FunctionArg::Unnamed(FunctionArgExpr::Expr(only_true)));
+        } else {
+            function.filter = Some(Box::new(condition));
+        }
         let base = name[..base.len()].to_string();
         rename(function, &base);
     }
@@ -1000,7 +1012,7 @@ mod tests {
             rewritten(
                 "SELECT countIf(a > 1) AS n, sumIf(b, c = 'x') AS s, multiIf(a, 1, 2) AS m FROM t"
             ),
-            "SELECT toUInt64(count() FILTER (WHERE a > 1)) AS n, sum(b) FILTER (WHERE c = 'x') AS s, \
+            "SELECT toUInt64(count(nullif(a > 1, false))) AS n, sum(b) FILTER (WHERE c = 'x') AS s, \
              CASE WHEN CAST(a AS BOOLEAN) THEN 1 ELSE 2 END AS m FROM t"
         );
         assert_eq!(
