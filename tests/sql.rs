@@ -409,6 +409,83 @@ fn the_total_before_a_limit_counts_every_row_however_the_scan_is_pruned() {
 }
 
 #[test]
+fn low_cardinality_columns_read_as_low_cardinality_from_files_buffer_and_final() {
+    let server = Colibri::start();
+    let created = server.post(
+        &format!(
+            "/v0/datasources?name=clicks&engine=ReplacingMergeTree&engine_sorting_key=id&schema={}",
+            encode(
+                "id Int32, action LowCardinality(String), label LowCardinality(Nullable(String))"
+            )
+        ),
+        b"",
+    );
+    assert_eq!(created.status, 200, "{}", created.text());
+    let events = |ids: std::ops::Range<i32>| -> String {
+        ids.map(|id| {
+            let action = ["view", "cart", ""][id as usize % 3];
+            let label = if id % 2 == 0 { "\"even\"" } else { "null" };
+            format!("{{\"id\": {id}, \"action\": \"{action}\", \"label\": {label}}}\n")
+        })
+        .collect()
+    };
+    // Rows in a file, and rows still in the write buffer; id 0 again replaces the first row.
+    assert_eq!(
+        server.send_events("clicks", &events(0..6), true).status,
+        200
+    );
+    assert_eq!(
+        server.send_events("clicks", &events(6..9), false).status,
+        202
+    );
+    let replaced = "{\"id\": 0, \"action\": \"cart\", \"label\": null}\n";
+    assert_eq!(server.send_events("clicks", replaced, false).status, 202);
+
+    let counts = server.sql(
+        "SELECT action, count() AS n, countIf(empty(action)) AS blank, \
+         groupArray(upper(action)) AS upper FROM clicks WHERE action != 'view' \
+         GROUP BY action ORDER BY action",
+    );
+    assert_eq!(
+        counts["meta"],
+        serde_json::json!([
+            {"name": "action", "type": "LowCardinality(String)"},
+            {"name": "n", "type": "UInt64"},
+            {"name": "blank", "type": "UInt64"},
+            {"name": "upper", "type": "Array(String)"}
+        ])
+    );
+    let data = &counts["data"];
+    assert_eq!(data[0]["action"], "");
+    assert_eq!(
+        (data[0]["n"].clone(), data[0]["blank"].clone()),
+        (3.into(), 3.into())
+    );
+    assert_eq!(
+        (data[1]["action"].clone(), data[1]["n"].clone()),
+        ("cart".into(), 4.into())
+    );
+    let types =
+        server.sql("SELECT toTypeName(action) AS a, toTypeName(label) AS l FROM clicks LIMIT 1");
+    assert_eq!(
+        types["data"][0],
+        serde_json::json!({"a": "LowCardinality(String)", "l": "LowCardinality(Nullable(String))"})
+    );
+    let folded = server.sql(
+        "SELECT id, action, label FROM clicks FINAL WHERE action = 'cart' ORDER BY id FORMAT JSON",
+    );
+    assert_eq!(
+        folded["data"],
+        serde_json::json!([
+            {"id": 0, "action": "cart", "label": null},
+            {"id": 1, "action": "cart", "label": null},
+            {"id": 4, "action": "cart", "label": "even"},
+            {"id": 7, "action": "cart", "label": null}
+        ])
+    );
+}
+
+#[test]
 fn whole_table_counts_and_bounds_come_from_statistics_and_are_exact() {
     let server = Colibri::start();
     create_sorted_by_ts(

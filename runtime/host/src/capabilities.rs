@@ -696,13 +696,13 @@ impl colibri::platform::storage::Host for Capabilities {
         let table = self.readable(&datasource)?;
         let sql = format!("SELECT * FROM `{}`", table.name.replace('`', ""));
         let batches = self.services.query.collect(&sql, self).await?;
-        let schema = self.storage().table(&table)?.schema();
+        let table = self.storage().table(&table)?;
         let mut out = Vec::new();
-        let mut writer = StreamWriter::try_new(&mut out, &schema)
+        let mut writer = StreamWriter::try_new(&mut out, &table.schema())
             .map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
         for batch in &batches {
             writer
-                .write(batch)
+                .write(&table.as_stored(batch)?)
                 .map_err(|e| error(ErrorKind::Internal, e.to_string()))?;
         }
         writer

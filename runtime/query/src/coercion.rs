@@ -15,6 +15,12 @@
 //!   supertype (`if(c, 1, 0)` is UInt8).
 //!
 //! Decimals, dates and intervals keep DataFusion's rules.
+//!
+//! LowCardinality text columns are read as dictionaries (comparisons and GROUP BY keys work
+//! on them as such); a function's (but `toTypeName`'s), an aggregate's or a CASE result's
+//! argument gets their values instead, as a String: what every function of the library takes,
+//! and the type
+//! ClickHouse gives `if(c, 'x', country)`, `groupArray(country)` or `topK(1)(country)`.
 
 use std::sync::Arc;
 
@@ -61,8 +67,12 @@ fn retype_plan(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         } else {
             Transformed::no(expr)
         };
-        expr.transform_data(|expr| expr.transform_up(|e| retype(e, &schema)))
-            .map(|retyped| retyped.update_data(|e| name.restore(e)))
+        expr.transform_data(|expr| {
+            expr.transform_up(|e| {
+                dictionary_values(e, &schema)?.transform_data(|e| retype(e, &schema))
+            })
+        })
+        .map(|retyped| retyped.update_data(|e| name.restore(e)))
     })?
     .map_data(|plan| plan.recompute_schema())
 }
@@ -84,6 +94,45 @@ fn select_literal(expr: Expr) -> Transformed<Expr> {
     Transformed::yes(match alias {
         Some((relation, name)) => narrowed.alias_qualified(relation, name),
         None => narrowed,
+    })
+}
+
+/// The arguments of functions and aggregates, and the results of a CASE, that are
+/// dictionaries, cast to their values.
+fn dictionary_values(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let mut changed = false;
+    let mut values = |arg: &mut Expr| -> Result<()> {
+        if let DataType::Dictionary(_, value) = arg.get_type(schema)? {
+            *arg = cast(std::mem::take(arg), *value);
+            changed = true;
+        }
+        Ok(())
+    };
+    let expr = match expr {
+        // `toTypeName` names the argument's own type.
+        Expr::ScalarFunction(mut function) if function.func.name() != "totypename" => {
+            function.args.iter_mut().try_for_each(&mut values)?;
+            Expr::ScalarFunction(function)
+        }
+        Expr::AggregateFunction(mut aggregate) => {
+            aggregate.params.args.iter_mut().try_for_each(&mut values)?;
+            Expr::AggregateFunction(aggregate)
+        }
+        Expr::Case(mut case) => {
+            for (_, then) in &mut case.when_then_expr {
+                values(then)?;
+            }
+            if let Some(otherwise) = &mut case.else_expr {
+                values(otherwise)?;
+            }
+            Expr::Case(case)
+        }
+        other => other,
+    };
+    Ok(if changed {
+        Transformed::yes(expr)
+    } else {
+        Transformed::no(expr)
     })
 }
 

@@ -83,10 +83,23 @@ pub struct DataSource {
 impl DataSource {
     /// The Arrow schema of the data source's rows.
     pub fn arrow_schema(&self) -> arrow::datatypes::SchemaRef {
+        self.schema_of(ChType::arrow_field)
+    }
+
+    /// The schema queries read the data source's rows in (LowCardinality text as
+    /// dictionaries, see `ChType::query_type`).
+    pub fn query_schema(&self) -> arrow::datatypes::SchemaRef {
+        self.schema_of(ChType::query_field)
+    }
+
+    fn schema_of(
+        &self,
+        field: fn(&ChType, &str) -> arrow::datatypes::Field,
+    ) -> arrow::datatypes::SchemaRef {
         Arc::new(arrow::datatypes::Schema::new(
             self.columns
                 .iter()
-                .map(|c| c.ch_type().arrow_field(&c.name))
+                .map(|c| field(&c.ch_type(), &c.name))
                 .collect::<Vec<_>>(),
         ))
     }

@@ -23,7 +23,8 @@ use url::Url;
 use crate::Result;
 use crate::catalog::DataSource;
 
-/// The Delta-compatible type that stores values of `logical`.
+/// The Delta-compatible type that stores values of `logical`. (A dictionary, which only the
+/// schema queries read in has, stays one: its values are text, which Parquet stores as such.)
 pub fn physical_type(logical: &DataType) -> DataType {
     match logical {
         DataType::UInt8 => DataType::Int16,

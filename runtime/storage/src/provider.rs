@@ -5,21 +5,25 @@
 
 use std::sync::Arc;
 
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use async_trait::async_trait;
 use deltalake::datafusion::catalog::{Session, TableProvider};
 use deltalake::datafusion::common::Result as DfResult;
 use deltalake::datafusion::datasource::listing::PartitionedFile;
 use deltalake::datafusion::datasource::memory::MemorySourceConfig;
-use deltalake::datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
+use deltalake::datafusion::datasource::physical_plan::parquet::{
+    CachedParquetFileReaderFactory, ParquetFileReaderFactory,
+};
 use deltalake::datafusion::datasource::physical_plan::{
     FileGroup, FileScanConfigBuilder, ParquetSource,
 };
 use deltalake::datafusion::datasource::source::DataSourceExec;
 use deltalake::datafusion::error::DataFusionError;
 use deltalake::datafusion::logical_expr::{Expr, TableType};
+use deltalake::datafusion::parquet::arrow::parquet_to_arrow_schema;
 use deltalake::datafusion::physical_expr::expressions::{CastExpr, Column};
 use deltalake::datafusion::physical_plan::ExecutionPlan;
+use deltalake::datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use deltalake::datafusion::physical_plan::projection::ProjectionExec;
 use deltalake::datafusion::physical_plan::union::UnionExec;
 use deltalake::{DeltaTable, ObjectMeta};
@@ -51,10 +55,10 @@ impl Table {
         self.view_of(self.snapshot())
     }
 
-    /// A DataFusion table provider over a snapshot of the table.
+    /// A DataFusion table provider over a snapshot of the table, in the schema queries read.
     pub(crate) fn view_of(&self, snapshot: TableSnapshot) -> Arc<dyn TableProvider> {
         Arc::new(TableView {
-            schema: self.schema(),
+            schema: self.queried.clone(),
             snapshot,
         })
     }
@@ -66,7 +70,8 @@ impl Table {
             return self.view();
         }
         Arc::new(FinalView {
-            schema: self.schema(),
+            logical: self.schema(),
+            queried: self.queried.clone(),
             engine: self.engine.clone(),
             snapshot: self.snapshot(),
         })
@@ -75,7 +80,9 @@ impl Table {
 
 /// A table folded by its engine's rule, computed when it is scanned.
 struct FinalView {
-    schema: SchemaRef,
+    /// The schema rows are stored and folded in, and the one queries read them in.
+    logical: SchemaRef,
+    queried: SchemaRef,
     engine: Engine,
     snapshot: TableSnapshot,
 }
@@ -94,20 +101,20 @@ impl FinalView {
     async fn folded(&self) -> crate::Result<RecordBatch> {
         let delta = &self.snapshot.delta;
         let files = files_in_insertion_order(delta)?;
-        let mut batches = read_files(delta, &self.schema, &files).await?;
+        let mut batches = read_files(delta, &self.logical, &files).await?;
         if !self.snapshot.buffered.is_empty() {
-            let buffered = arrow::compute::concat_batches(&self.schema, &self.snapshot.buffered)?;
+            let buffered = arrow::compute::concat_batches(&self.logical, &self.snapshot.buffered)?;
             batches.push(self.engine.fold(&buffered, FoldFor::Merge)?);
         }
-        let all = arrow::compute::concat_batches(&self.schema, &batches)?;
-        self.engine.fold(&all, FoldFor::Final)
+        let all = arrow::compute::concat_batches(&self.logical, &batches)?;
+        physical::to_logical(&self.engine.fold(&all, FoldFor::Final)?, &self.queried)
     }
 }
 
 #[async_trait]
 impl TableProvider for FinalView {
     fn schema(&self) -> SchemaRef {
-        self.schema.clone()
+        self.queried.clone()
     }
 
     fn table_type(&self) -> TableType {
@@ -127,7 +134,7 @@ impl TableProvider for FinalView {
             .map_err(|e| deltalake::datafusion::error::DataFusionError::External(Box::new(e)))?;
         Ok(MemorySourceConfig::try_new_exec(
             &[vec![folded]],
-            self.schema.clone(),
+            self.queried.clone(),
             projection.cloned(),
         )?)
     }
@@ -159,7 +166,7 @@ impl TableProvider for TableView {
         let delta = &self.snapshot.delta;
         let files = files_in_insertion_order(delta).map_err(external)?;
         if !files.is_empty() {
-            let scan = parquet_scan(state, delta, &self.schema, &files, projection)?;
+            let scan = parquet_scan(state, delta, &self.schema, &files, projection).await?;
             let scan_schema = scan.schema();
             let casts = projected
                 .fields()
@@ -178,9 +185,16 @@ impl TableProvider for TableView {
                 .collect::<Vec<_>>();
             inputs.push(Arc::new(ProjectionExec::try_new(casts, scan)?));
         }
-        if !self.snapshot.buffered.is_empty() || inputs.is_empty() {
+        let buffered = self
+            .snapshot
+            .buffered
+            .iter()
+            .map(|batch| physical::to_logical(batch, &self.schema))
+            .collect::<crate::Result<Vec<_>>>()
+            .map_err(external)?;
+        if !buffered.is_empty() || inputs.is_empty() {
             inputs.push(MemorySourceConfig::try_new_exec(
-                std::slice::from_ref(&self.snapshot.buffered),
+                std::slice::from_ref(&buffered),
                 self.schema.clone(),
                 projection.cloned(),
             )?);
@@ -189,18 +203,19 @@ impl TableProvider for TableView {
             UnionExec::try_new(inputs)?,
             delta.clone(),
             self.schema.clone(),
-            self.snapshot.buffered.clone(),
+            buffered,
             projection,
         ))
     }
 }
 
 /// DataFusion's Parquet scan of the committed `files` of `delta`, in their physical schema
-/// (the logical `schema` as stored), projected. The files are listed from the Delta snapshot
-/// the view holds; the table has no Delta partitions, deletion vectors or column mapping, so
-/// a plain Parquet scan reads exactly what the snapshot holds, and DataFusion applies its
-/// pruning (statistics, bloom filters, page index) and filter pushdown to it directly.
-fn parquet_scan(
+/// (the queried `schema` as stored, dictionaries read as such), projected. The files are
+/// listed from the Delta snapshot the view holds; the table has no Delta partitions, deletion
+/// vectors or column mapping, so a plain Parquet scan reads exactly what the snapshot holds,
+/// and DataFusion applies its pruning (statistics, bloom filters, page index) and filter
+/// pushdown to it directly.
+async fn parquet_scan(
     state: &dyn Session,
     delta: &DeltaTable,
     schema: &SchemaRef,
@@ -220,26 +235,70 @@ fn parquet_scan(
     };
     let readers =
         CachedParquetFileReaderFactory::new(store, runtime.cache_manager.get_file_metadata_cache());
-    let source = ParquetSource::new(physical::physical_schema(schema))
+    let read_schema = physical::physical_schema(schema);
+    let reads_dictionaries = read_schema
+        .fields()
+        .iter()
+        .any(|field| matches!(field.data_type(), DataType::Dictionary(_, _)));
+    let mut partitioned = Vec::with_capacity(files.len());
+    for file in files {
+        let mut partitioned_file = PartitionedFile::from(ObjectMeta {
+            location: file.path.clone(),
+            size: file.size,
+            last_modified: chrono::DateTime::UNIX_EPOCH,
+            e_tag: None,
+            version: None,
+        });
+        if reads_dictionaries {
+            let schema = read_as_dictionaries(&readers, &partitioned_file, &read_schema).await?;
+            partitioned_file = partitioned_file.with_arrow_schema(schema);
+        }
+        partitioned.push(partitioned_file);
+    }
+    let source = ParquetSource::new(read_schema)
         .with_table_parquet_options(state.table_options().parquet.clone())
         .with_parquet_file_reader_factory(Arc::new(readers));
-    let files = files
-        .iter()
-        .map(|file| {
-            PartitionedFile::from(ObjectMeta {
-                location: file.path.clone(),
-                size: file.size,
-                last_modified: chrono::DateTime::UNIX_EPOCH,
-                e_tag: None,
-                version: None,
-            })
-        })
-        .collect::<Vec<_>>();
     let config = FileScanConfigBuilder::new(store_url, Arc::new(source))
-        .with_file_groups(vec![FileGroup::new(files)])
+        .with_file_groups(vec![FileGroup::new(partitioned)])
         .with_projection_indices(projection.cloned())?
         .build();
     Ok(DataSourceExec::from_data_source(config))
+}
+
+/// The schema to read `file` in: the one its footer records, with the text columns that
+/// `read_schema` reads as dictionaries read as such. The Parquet reader then gives those
+/// columns' values as dictionaries, as their pages store them, without decoding every value.
+/// (The footer is read through the session's metadata cache, which the scan uses too.)
+async fn read_as_dictionaries(
+    readers: &CachedParquetFileReaderFactory,
+    file: &PartitionedFile,
+    read_schema: &SchemaRef,
+) -> DfResult<SchemaRef> {
+    let metadata = readers
+        .create_reader(0, file.clone(), None, &ExecutionPlanMetricsSet::new())?
+        .get_metadata(None)
+        .await?;
+    let footer = metadata.file_metadata();
+    let stored = parquet_to_arrow_schema(footer.schema_descr(), footer.key_value_metadata())?;
+    let fields = stored
+        .fields()
+        .iter()
+        .map(|field| {
+            let wanted = read_schema.field_with_name(field.name()).ok();
+            match wanted.map(|wanted| wanted.data_type()) {
+                Some(dictionary @ DataType::Dictionary(_, value))
+                    if value.as_ref() == field.data_type() =>
+                {
+                    Arc::new(field.as_ref().clone().with_data_type(dictionary.clone()))
+                }
+                _ => field.clone(),
+            }
+        })
+        .collect::<Vec<_>>();
+    Ok(Arc::new(Schema::new_with_metadata(
+        fields,
+        stored.metadata().clone(),
+    )))
 }
 
 fn external(error: crate::Error) -> DataFusionError {

@@ -111,6 +111,9 @@ pub struct Table {
     pub id: String,
     pub name: String,
     pub(crate) logical: SchemaRef,
+    /// The schema queries read the rows in: `logical`, with LowCardinality text as
+    /// dictionaries.
+    pub(crate) queried: SchemaRef,
     pub(crate) layout: Layout,
     pub(crate) engine: Engine,
     wal_dir: PathBuf,
@@ -394,6 +397,7 @@ impl Table {
             id: datasource.id.clone(),
             name: datasource.name.clone(),
             logical,
+            queried: datasource.query_schema(),
             layout,
             engine,
             wal_dir,
@@ -421,6 +425,11 @@ impl Table {
     /// The logical Arrow schema of the table's rows.
     pub fn schema(&self) -> SchemaRef {
         self.logical.clone()
+    }
+
+    /// A batch a query read from the table, in the schema rows are stored and appended in.
+    pub fn as_stored(&self, batch: &RecordBatch) -> Result<RecordBatch> {
+        physical::to_logical(batch, &self.logical)
     }
 
     pub fn stats(&self) -> TableStats {
@@ -588,7 +597,11 @@ impl Table {
             delta,
             buffered: Vec::new(),
         };
-        let kept = keep(self.view_of(committed)).await?;
+        let kept = keep(self.view_of(committed))
+            .await?
+            .iter()
+            .map(|batch| self.as_stored(batch))
+            .collect::<Result<Vec<_>>>()?;
         let mut stager = self.stager()?;
         self.stage_piece(&mut stager, &kept).await?;
         let staged = stager.finish().await?;

@@ -155,15 +155,35 @@ impl ChType {
         Field::new(name, self.arrow_type(), self.is_nullable())
     }
 
+    /// The Arrow type queries read a column of this type as: its carrier, except that
+    /// LowCardinality text is a dictionary (Int32 keys), as its Parquet pages store it, so a
+    /// filter or comparison works on the few distinct values, and the column's type reads
+    /// back as `LowCardinality(String)`.
+    pub fn query_type(&self) -> DataType {
+        match self {
+            ChType::LowCardinality(inner) if inner.arrow_type() == DataType::Utf8 => {
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+            }
+            other => other.arrow_type(),
+        }
+    }
+
+    /// An Arrow field of this type as queries read it (see [`ChType::query_type`]).
+    pub fn query_field(&self, name: &str) -> Field {
+        Field::new(name, self.query_type(), self.is_nullable())
+    }
+
     /// The ClickHouse type of a field, derived from its Arrow type and nullability.
     /// (Arrow carries no ClickHouse name, so `LowCardinality`, `UUID` or `JSON` columns read
     /// back as their carrier types.)
     pub fn of_field(field: &Field) -> ChType {
-        let base = ChType::from_arrow(field.data_type());
-        if field.is_nullable() {
-            ChType::Nullable(Box::new(base))
-        } else {
-            base
+        match ChType::from_arrow(field.data_type()) {
+            // ClickHouse's spelling: LowCardinality(Nullable(String)).
+            ChType::LowCardinality(inner) if field.is_nullable() => {
+                ChType::LowCardinality(Box::new(ChType::Nullable(inner)))
+            }
+            base if field.is_nullable() => ChType::Nullable(Box::new(base)),
+            base => base,
         }
     }
 
