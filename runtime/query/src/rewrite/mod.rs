@@ -1,7 +1,8 @@
 //! ClickHouse forms that DataFusion says another way, rewritten on the parsed statement before
 //! it is planned:
 //! - the -If combinator: `sumIf(x, cond)` becomes `sum(x) FILTER (WHERE cond)`, for the
-//!   aggregates that take it (`countIf(cond)` becomes `count() FILTER (WHERE cond)`);
+//!   aggregates that take it (`countIf(cond)` becomes `count(nullif(cond, false))`, which
+//!   copies no column);
 //! - `if` and `multiIf` become `CASE`;
 //! - `countDistinct(x)` becomes `count(DISTINCT x)`, `groupUniqArray(x)`
 //!   `array_agg(DISTINCT x)`, `argMax(a, b)` `first_value(a ORDER BY b DESC)`, and functions
