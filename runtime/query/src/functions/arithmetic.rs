@@ -7,7 +7,7 @@ use arrow::array::{ArrayRef, AsArray, Int64Array};
 use arrow::compute::cast;
 use arrow::compute::kernels::arity::binary;
 use arrow::datatypes::{DataType, FieldRef, Float64Type, Int64Type};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
@@ -75,6 +75,27 @@ impl ScalarUDFImpl for IntDiv {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        // The usual call, a column by a constant (`intDiv(duration, 1000)`): one divisor.
+        if let (ColumnarValue::Array(dividends), ColumnarValue::Scalar(divisor)) =
+            (&args.args[0], &args.args[1])
+            && integer(dividends.data_type()).is_some()
+            && integer(&divisor.data_type()).is_some()
+            && let Ok(ScalarValue::Int64(Some(divisor))) = divisor.cast_to(&DataType::Int64)
+        {
+            self.check_divisors(divisor == 0)?;
+            let dividends = cast(dividends, &DataType::Int64)?;
+            let quotients: Int64Array = dividends.as_primitive::<Int64Type>().unary(|a| {
+                if divisor == 0 {
+                    0
+                } else {
+                    a.wrapping_div(divisor)
+                }
+            });
+            return Ok(ColumnarValue::Array(cast(
+                &quotients,
+                args.return_field.data_type(),
+            )?));
+        }
         let (arrays, is_scalar) = arguments_as_arrays(&args.args)?;
         let integers =
             integer(arrays[0].data_type()).is_some() && integer(arrays[1].data_type()).is_some();

@@ -141,22 +141,33 @@ struct Reservoir {
     /// How many values the sample stands for.
     seen: u64,
     random: Random,
-    /// Once the sample is full: the largest of the sampled values' random keys (Algorithm L's
-    /// `W`), and the count of values seen at which the next one enters the sample.
+    /// Once the sample is full, the largest of the sampled values' random keys (Algorithm L's
+    /// `W`); and the count of values seen at which the next one enters the sample (while it
+    /// fills, the next value).
     threshold: f64,
     next_replacement: u64,
 }
 
 impl Reservoir {
+    /// Counts a value; the few that enter the sample go through [`Reservoir::admit`].
+    #[inline]
     fn insert(&mut self, value: f64) {
         self.seen += 1;
+        if self.seen >= self.next_replacement {
+            self.admit(value);
+        }
+    }
+
+    fn admit(&mut self, value: f64) {
         if self.sample.len() < SAMPLE_SIZE {
             self.sample.push(value);
             if self.sample.len() == SAMPLE_SIZE {
                 self.threshold = 1.0;
                 self.lower_threshold();
+            } else {
+                self.next_replacement = self.seen + 1;
             }
-        } else if self.seen == self.next_replacement {
+        } else {
             let slot = self.random.below(SAMPLE_SIZE as u64) as usize;
             self.sample[slot] = value;
             self.lower_threshold();
@@ -242,6 +253,14 @@ fn for_each_value(
 ) -> Result<()> {
     let values = cast(values, &DataType::Float64)?;
     let values = values.as_primitive::<Float64Type>();
+    if opt_filter.is_none() && values.null_count() == 0 {
+        values
+            .values()
+            .iter()
+            .enumerate()
+            .for_each(|(row, value)| f(row, *value));
+        return Ok(());
+    }
     for row in 0..values.len() {
         let selected = opt_filter.is_none_or(|filter| filter.is_valid(row) && filter.value(row));
         if selected && values.is_valid(row) {
