@@ -19,8 +19,8 @@
 //! LowCardinality text columns are read as dictionaries (comparisons and GROUP BY keys work
 //! on them as such); a function's (but `toTypeName`'s), an aggregate's or a CASE result's
 //! argument gets their values instead, as a String: what every function of the library takes,
-//! and the type
-//! ClickHouse gives `if(c, 'x', country)`, `groupArray(country)` or `topK(1)(country)`.
+//! and the type ClickHouse gives `if(c, 'x', country)`, `groupArray(country)` or
+//! `topK(1)(country)`.
 
 use std::sync::Arc;
 

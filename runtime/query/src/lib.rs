@@ -163,11 +163,6 @@ impl QueryEngine {
             .set_bool(
                 "datafusion.optimizer.enable_topk_dynamic_filter_pushdown",
                 false,
-            )
-            // Tables declare strings as Utf8: Parquet read as views would need a copy into it.
-            .set_bool(
-                "datafusion.execution.parquet.schema_force_view_types",
-                false,
             );
         // ClickHouse's number types first, then DataFusion's own coercion and checks.
         let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> =

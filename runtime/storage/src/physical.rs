@@ -150,9 +150,15 @@ pub fn to_physical(batch: &RecordBatch, physical: &SchemaRef) -> Result<RecordBa
     cast_columns(batch, physical)
 }
 
-/// Converts a batch read from a table's files back to the logical schema.
+/// Converts a batch read from a table's files (or read by a query) back to the logical schema.
 pub fn to_logical(batch: &RecordBatch, logical: &SchemaRef) -> Result<RecordBatch> {
     cast_columns(batch, logical)
+}
+
+/// Converts a batch in the logical schema to the one queries read (LowCardinality text as
+/// dictionaries).
+pub fn to_queried(batch: &RecordBatch, queried: &SchemaRef) -> Result<RecordBatch> {
+    cast_columns(batch, queried)
 }
 
 /// Log stores for the cloud schemes: Delta's default log store commits with conditional puts,

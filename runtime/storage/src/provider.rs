@@ -1,5 +1,5 @@
-//! The DataFusion views of a table: the committed Delta snapshot (cast from the physical to
-//! the logical schema) unioned with the rows still in the write buffer; and, for engines that
+//! The DataFusion views of a table: the committed Delta snapshot (cast from the physical
+//! schema to the one queries read) unioned with the rows still in the write buffer; and, for engines that
 //! fold, the same rows read in insertion order and folded, as `SELECT ... FINAL` reads them.
 //! The plain view carries the table's exact statistics (`statistics.rs`).
 
@@ -107,7 +107,7 @@ impl FinalView {
             batches.push(self.engine.fold(&buffered, FoldFor::Merge)?);
         }
         let all = arrow::compute::concat_batches(&self.logical, &batches)?;
-        physical::to_logical(&self.engine.fold(&all, FoldFor::Final)?, &self.queried)
+        physical::to_queried(&self.engine.fold(&all, FoldFor::Final)?, &self.queried)
     }
 }
 
@@ -189,7 +189,7 @@ impl TableProvider for TableView {
             .snapshot
             .buffered
             .iter()
-            .map(|batch| physical::to_logical(batch, &self.schema))
+            .map(|batch| physical::to_queried(batch, &self.schema))
             .collect::<crate::Result<Vec<_>>>()
             .map_err(external)?;
         if !buffered.is_empty() || inputs.is_empty() {

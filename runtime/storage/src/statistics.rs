@@ -4,7 +4,7 @@
 //! maximum and NULL count; the write buffer's rows are counted and measured directly.
 //!
 //! DataFusion's `AggregateStatistics` rule reads statistics from the plan below an aggregate,
-//! but Delta's scan gives column statistics only for the columns a filter names. The scan is
+//! but the Parquet scan of the snapshot's files (`provider.rs`) carries none. The scan is
 //! therefore wrapped in [`ExactStatistics`], a node that only carries the table's statistics;
 //! [`DropExactStatistics`], the physical optimizer rule that runs right after
 //! `AggregateStatistics`, removes it, so no later rule (filter, limit or projection pushdown)

@@ -30,6 +30,12 @@ struct IntDiv {
     signature: Signature,
 }
 
+/// `a / b` rounded toward zero, wrapping on overflow as ClickHouse does; 0 for `b = 0` (which
+/// `intDiv` refuses before dividing and `intDivOrZero` answers with).
+fn integer_quotient(a: i64, b: i64) -> i64 {
+    if b == 0 { 0 } else { a.wrapping_div(b) }
+}
+
 impl IntDiv {
     fn new(name: &'static str, or_zero: bool) -> Self {
         IntDiv {
@@ -84,13 +90,9 @@ impl ScalarUDFImpl for IntDiv {
         {
             self.check_divisors(divisor == 0)?;
             let dividends = cast(dividends, &DataType::Int64)?;
-            let quotients: Int64Array = dividends.as_primitive::<Int64Type>().unary(|a| {
-                if divisor == 0 {
-                    0
-                } else {
-                    a.wrapping_div(divisor)
-                }
-            });
+            let quotients: Int64Array = dividends
+                .as_primitive::<Int64Type>()
+                .unary(|a| integer_quotient(a, divisor));
             return Ok(ColumnarValue::Array(cast(
                 &quotients,
                 args.return_field.data_type(),
@@ -104,9 +106,11 @@ impl ScalarUDFImpl for IntDiv {
             let divisors = cast(&arrays[1], &DataType::Int64)?;
             let divisors = divisors.as_primitive::<Int64Type>();
             self.check_divisors(divisors.iter().any(|d| d == Some(0)))?;
-            binary(dividends.as_primitive::<Int64Type>(), divisors, |a, b| {
-                if b == 0 { 0 } else { a.wrapping_div(b) }
-            })?
+            binary(
+                dividends.as_primitive::<Int64Type>(),
+                divisors,
+                integer_quotient,
+            )?
         } else {
             let dividends = cast(&arrays[0], &DataType::Float64)?;
             let divisors = cast(&arrays[1], &DataType::Float64)?;

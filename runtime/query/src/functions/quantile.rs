@@ -4,8 +4,9 @@
 //! every value and the answer exact; beyond, values replace sampled ones with the
 //! probability that keeps the sample uniform (Li's "Algorithm L": the number of values to
 //! pass over until the next replacement is drawn at once, so most values cost a comparison),
-//! and memory and time per value stay constant however many rows a group has. As in ClickHouse, the answer on large inputs is an
-//! estimate; the generator is seeded the same way every time, so it is repeatable.
+//! and memory and time per value stay constant however many rows a group has. As in
+//! ClickHouse, the answer on large inputs is an estimate; the generator is seeded the same
+//! way every time, so it is repeatable.
 
 use std::sync::Arc;
 
