@@ -250,6 +250,18 @@ impl Colibri {
         self.request("POST", path, Some(token), &[], body).unwrap()
     }
 
+    /// DELETE as the admin.
+    pub fn delete(&self, path: &str) -> Reply {
+        self.request("DELETE", path, Some(ADMIN_TOKEN), &[], b"")
+            .unwrap()
+    }
+
+    /// PUT of `body` as the admin.
+    pub fn put(&self, path: &str, body: &[u8]) -> Reply {
+        self.request("PUT", path, Some(ADMIN_TOKEN), &[], body)
+            .unwrap()
+    }
+
     pub fn get(&self, path: &str) -> Reply {
         self.get_as(path, ADMIN_TOKEN)
     }

@@ -74,13 +74,9 @@ fn create_from_events(
     };
     match catalog::create_datasource(&spec) {
         Ok(datasource) => Ok(datasource),
+        // Another request created it first; or a pipe has the name, and the conflict stands.
         Err(error) if error.kind == colibri_guest::types::ErrorKind::Conflict => {
-            catalog::get_datasource(name)?.ok_or_else(|| {
-                ApiError::new(
-                    500,
-                    format!("Data Source '{name}' vanished while being created"),
-                )
-            })
+            catalog::get_datasource(name)?.ok_or_else(|| error.into())
         }
         Err(error) => Err(error.into()),
     }

@@ -71,6 +71,9 @@ pub struct ApiError {
     pub status: u16,
     pub message: String,
     pub code: Option<u32>,
+    /// The whole JSON body, when it is more than `{"error": message}` (a template's
+    /// `custom_error`).
+    pub body: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -79,6 +82,18 @@ impl ApiError {
             status,
             message: message.into(),
             code: None,
+            body: None,
+        }
+    }
+
+    /// An error answered with `body` as it is.
+    pub fn with_body(status: u16, body: serde_json::Value) -> ApiError {
+        let message = body["error"].as_str().unwrap_or_default().to_string();
+        ApiError {
+            status,
+            message,
+            code: None,
+            body: Some(body),
         }
     }
 
@@ -95,9 +110,10 @@ impl ApiError {
         if let Some(code) = self.code {
             builder.header("x-db-exception-code", code.to_string());
         }
-        builder
-            .body(serde_json::json!({ "error": self.message }).to_string())
-            .build()
+        let body = self
+            .body
+            .unwrap_or_else(|| serde_json::json!({ "error": self.message }));
+        builder.body(body.to_string()).build()
     }
 }
 
@@ -136,6 +152,7 @@ impl From<types::Error> for ApiError {
             status,
             message: error.message,
             code: error.code,
+            body: None,
         }
     }
 }

@@ -11,6 +11,7 @@ mod value;
 
 use std::collections::HashMap;
 
+pub use syntax::is_identifier;
 use syntax::{BinaryOp, Expr, Node};
 pub use value::{Value, quote};
 
@@ -118,13 +119,20 @@ impl Renderer<'_> {
                 }
                 Node::If(branches, otherwise) => {
                     let mut taken = None;
-                    for (condition, body) in branches {
+                    for (index, (condition, _)) in branches.iter().enumerate() {
                         if self.eval(condition)?.truthy() {
-                            taken = Some(body);
+                            taken = Some(index);
                             break;
                         }
                     }
-                    self.nodes(taken.unwrap_or(otherwise))?;
+                    let bodies = branches.iter().map(|(_, body)| body).chain([otherwise]);
+                    for (index, body) in bodies.enumerate() {
+                        if index == taken.unwrap_or(branches.len()) {
+                            self.nodes(body)?;
+                        } else if self.context.analysis {
+                            self.declarations_in(body);
+                        }
+                    }
                 }
                 Node::For {
                     targets,
@@ -156,6 +164,15 @@ impl Renderer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Records the parameters a branch not taken declares (analysis mode documents every
+    /// parameter of the template), leaving the output and the variables as they were.
+    fn declarations_in(&mut self, body: &[Node]) {
+        let (length, locals) = (self.out.len(), self.locals.clone());
+        let _ = self.nodes(body);
+        self.out.truncate(length);
+        self.locals = locals;
     }
 
     fn bind(&mut self, targets: &[String], item: Value) -> Result<(), TemplateError> {

@@ -217,7 +217,7 @@ fn analysis_mode_uses_placeholders_and_records_parameters() {
     let template = "%{% if not defined(k) %}{{error('no k')}}{% end %}\
         SELECT * FROM t WHERE d >= {{Date(start, description='First day')}} \
         AND c = {{String(country, 'US', enum=['US', 'ES'])}} LIMIT {{Int32(_limit, 10)}} \
-        {% if defined(flag) %}AND x{% end %} {{Array(ids, 'Int32', required=True)}}";
+        {% if defined(flag) %}AND {{Int8(flag)}}{% end %} {{Array(ids, 'Int32', required=True)}}";
     let rendered = render(
         template,
         &Context {
@@ -231,13 +231,13 @@ fn analysis_mode_uses_placeholders_and_records_parameters() {
         "SELECT * FROM t WHERE d >= '2019-01-01' AND c = 'US' LIMIT 10  []"
     );
     let names: Vec<&str> = rendered.params.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["start", "country", "ids"]);
+    assert_eq!(names, ["start", "country", "flag", "ids"]);
     assert_eq!(rendered.params[0].description.as_deref(), Some("First day"));
     assert_eq!(rendered.params[1].default, Some(serde_json::json!("US")));
     assert_eq!(
         rendered.params[1].enum_values,
         Some(vec!["US".to_string(), "ES".to_string()])
     );
-    assert_eq!(rendered.params[2].type_name, "Array(Int32)");
-    assert!(rendered.params[2].required);
+    assert_eq!(rendered.params[3].type_name, "Array(Int32)");
+    assert!(rendered.params[3].required);
 }

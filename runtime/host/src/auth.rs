@@ -11,6 +11,9 @@ pub enum Scope {
     DatasourcesAppend(String),
     DatasourcesRead(String),
     DatasourcesDrop(String),
+    PipesCreate,
+    PipesRead(String),
+    PipesDrop(String),
     Other(String),
 }
 
@@ -19,11 +22,17 @@ impl Scope {
         let mut parts = text.splitn(3, ':');
         let (kind, action, resource) = (parts.next(), parts.next(), parts.next());
         let datasources = matches!(kind, Some("DATASOURCES") | Some("DATASOURCE"));
+        let pipes = matches!(kind, Some("PIPES") | Some("PIPE"));
         // A READ scope with a row filter grants nothing until filters are enforced.
         let resource_name = || resource.unwrap_or("").to_string();
         let filtered = resource.is_some_and(|r| r.contains(':'));
         match (kind, action) {
             (Some("ADMIN"), None) => Scope::Admin,
+            (_, Some("CREATE")) if pipes => Scope::PipesCreate,
+            (_, Some("READ")) if pipes && resource.is_some() && !filtered => {
+                Scope::PipesRead(resource_name())
+            }
+            (_, Some("DROP")) if pipes && resource.is_some() => Scope::PipesDrop(resource_name()),
             (_, Some("CREATE")) if datasources => Scope::DatasourcesCreate,
             (_, Some("APPEND")) if datasources && resource.is_some() => {
                 Scope::DatasourcesAppend(resource_name())
@@ -109,6 +118,20 @@ impl Principal {
         self.is_admin() || self.scopes.contains(&Scope::DatasourcesRead(name))
     }
 
+    /// May create pipes and change any pipe (PIPES:CREATE).
+    pub fn can_create_pipes(&self) -> bool {
+        self.is_admin() || self.scopes.contains(&Scope::PipesCreate)
+    }
+
+    /// May read the pipe `name`: its definition and its endpoint.
+    pub fn can_read_pipe(&self, name: &str) -> bool {
+        self.can_create_pipes() || self.scopes.contains(&Scope::PipesRead(name.to_string()))
+    }
+
+    pub fn can_drop_pipe(&self, name: &str) -> bool {
+        self.is_admin() || self.scopes.contains(&Scope::PipesDrop(name.to_string()))
+    }
+
     /// May learn whether the data source exists and what it looks like.
     pub fn can_see(&self, catalog: &Catalog, datasource_name: &str) -> bool {
         self.can_create()
@@ -156,9 +179,12 @@ mod tests {
             Scope::parse("DATASOURCES:READ:events:country = 'ES'"),
             Scope::Other("DATASOURCES:READ:events:country = 'ES'".into())
         );
+        assert_eq!(Scope::parse("PIPES:READ:p"), Scope::PipesRead("p".into()));
+        assert_eq!(Scope::parse("PIPE:CREATE"), Scope::PipesCreate);
+        assert_eq!(Scope::parse("PIPES:DROP:p"), Scope::PipesDrop("p".into()));
         assert_eq!(
-            Scope::parse("PIPES:READ:p"),
-            Scope::Other("PIPES:READ:p".into())
+            Scope::parse("PIPES:READ:p:x = 1"),
+            Scope::Other("PIPES:READ:p:x = 1".into())
         );
     }
 

@@ -19,7 +19,9 @@ wasmtime::component::bindgen!({
     imports: { default: async },
 });
 
-use colibri::platform::types::{Column, Datasource, Error, ErrorKind, NewDatasource, Workspace};
+use colibri::platform::types::{
+    Column, Datasource, Error, ErrorKind, NewDatasource, NewPipe, Pipe, Workspace,
+};
 
 /// The native services shared by every request.
 pub struct Services {
@@ -320,6 +322,92 @@ impl Capabilities {
         }
     }
 
+    /// The rows of a data source as a query reads them; with `final_read`, folded by its
+    /// engine.
+    fn rows_of(
+        &self,
+        datasource: &DataSource,
+        final_read: bool,
+    ) -> Result<Arc<dyn TableProvider>, QueryError> {
+        let table = self.storage().table(datasource).map_err(|e| {
+            QueryError::new(
+                colibri_query::ErrorKind::Internal,
+                colibri_query::codes::LOGICAL_ERROR,
+                e.to_string(),
+            )
+        })?;
+        Ok(if final_read {
+            table.final_view()
+        } else {
+            table.view()
+        })
+    }
+
+    fn describe_pipe(&self, pipe: &colibri_storage::Pipe) -> Pipe {
+        let catalog = self.storage().catalog();
+        Pipe {
+            id: pipe.id.clone(),
+            name: pipe.name.clone(),
+            definition: pipe.definition.to_string(),
+            reads: pipe
+                .reads
+                .iter()
+                .filter_map(|id| catalog.datasource(id).map(|d| d.name))
+                .collect(),
+            created_at: format_time(pipe.created_at),
+            updated_at: format_time(pipe.updated_at),
+        }
+    }
+
+    /// A pipe the caller may read, by name or id; 404 when there is none.
+    fn readable_pipe(&self, name_or_id: &str) -> Result<colibri_storage::Pipe, Error> {
+        let pipe = self.storage().catalog().pipe(name_or_id).ok_or_else(|| {
+            error(
+                ErrorKind::NotFound,
+                format!("Pipe '{name_or_id}' not found"),
+            )
+        })?;
+        if !self.principal.can_read_pipe(&pipe.name) {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!(
+                    "Not enough permissions for Pipe '{}': the token needs PIPES:READ:{}",
+                    pipe.name, pipe.name
+                ),
+            ));
+        }
+        Ok(pipe)
+    }
+
+    /// What a pipe is saved as: its definition parsed and the data sources it reads, each
+    /// readable by the caller.
+    fn pipe_spec(&self, spec: NewPipe) -> Result<colibri_storage::NewPipe, Error> {
+        if !self.principal.can_create_pipes() {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!("Saving Pipe '{}' needs the PIPES:CREATE scope", spec.name),
+            ));
+        }
+        let definition = serde_json::from_str(&spec.definition).map_err(|e| {
+            error(
+                ErrorKind::Internal,
+                format!("the pipe's definition is not JSON: {e}"),
+            )
+        })?;
+        let mut reads = Vec::new();
+        for name in &spec.reads {
+            let datasource = self.readable(name).map_err(Error::from)?;
+            if !reads.contains(&datasource.id) {
+                reads.push(datasource.id);
+            }
+        }
+        Ok(colibri_storage::NewPipe {
+            name: spec.name,
+            definition,
+            reads,
+        })
+    }
+
     /// A data source the principal may read, for a name or id used in SQL.
     fn readable(&self, name: &str) -> Result<DataSource, QueryError> {
         let catalog = self.storage().catalog();
@@ -393,18 +481,25 @@ impl TableResolver for Capabilities {
             return Ok(self.storage().ops_log().table().view());
         }
         let datasource = self.readable(name)?;
-        let table = self.storage().table(&datasource).map_err(|e| {
-            QueryError::new(
-                colibri_query::ErrorKind::Internal,
-                colibri_query::codes::LOGICAL_ERROR,
-                e.to_string(),
-            )
-        })?;
-        Ok(if final_read {
-            table.final_view()
-        } else {
-            table.view()
-        })
+        self.rows_of(&datasource, final_read)
+    }
+}
+
+/// The tables a pipe's endpoint reads: those its caller may read, and those the pipe reads.
+struct ThroughPipe<'a> {
+    capabilities: &'a Capabilities,
+    /// Ids of the data sources the pipe reads.
+    reads: Vec<String>,
+}
+
+impl TableResolver for ThroughPipe<'_> {
+    fn resolve(&self, name: &str, final_read: bool) -> Result<Arc<dyn TableProvider>, QueryError> {
+        match self.capabilities.storage().catalog().datasource(name) {
+            Some(datasource) if self.reads.contains(&datasource.id) => {
+                self.capabilities.rows_of(&datasource, final_read)
+            }
+            _ => self.capabilities.resolve(name, final_read),
+        }
     }
 }
 
@@ -547,6 +642,52 @@ impl colibri::platform::catalog::Host for Capabilities {
             .catalog()
             .record_new_columns(&target.id, &columns)
             .await?)
+    }
+
+    async fn get_pipe(&mut self, name_or_id: String) -> Result<Option<Pipe>, Error> {
+        match self.readable_pipe(&name_or_id) {
+            Ok(pipe) => Ok(Some(self.describe_pipe(&pipe))),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn list_pipes(&mut self) -> Result<Vec<Pipe>, Error> {
+        Ok(self
+            .storage()
+            .catalog()
+            .pipes()
+            .iter()
+            .filter(|p| self.principal.can_read_pipe(&p.name))
+            .map(|p| self.describe_pipe(p))
+            .collect())
+    }
+
+    async fn create_pipe(&mut self, spec: NewPipe) -> Result<Pipe, Error> {
+        let spec = self.pipe_spec(spec)?;
+        let pipe = self.storage().catalog().create_pipe(spec).await?;
+        Ok(self.describe_pipe(&pipe))
+    }
+
+    async fn update_pipe(&mut self, name_or_id: String, spec: NewPipe) -> Result<Pipe, Error> {
+        let pipe = self.readable_pipe(&name_or_id)?;
+        let spec = self.pipe_spec(spec)?;
+        let updated = self.storage().catalog().update_pipe(&pipe, spec).await?;
+        Ok(self.describe_pipe(&updated))
+    }
+
+    async fn drop_pipe(&mut self, name_or_id: String) -> Result<(), Error> {
+        let pipe = self.readable_pipe(&name_or_id)?;
+        if !self.principal.can_drop_pipe(&pipe.name) {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!(
+                    "Dropping Pipe '{}' needs the PIPES:DROP:{} scope",
+                    pipe.name, pipe.name
+                ),
+            ));
+        }
+        Ok(self.storage().catalog().remove_pipe(&pipe).await?)
     }
 
     async fn list_datasources(&mut self) -> Result<Vec<Datasource>, Error> {
@@ -735,6 +876,34 @@ impl colibri::platform::query::Host for Capabilities {
     ) -> Result<colibri::platform::query::Output, Error> {
         let settings = output_settings(&settings);
         let output = self.services.query.execute(&sql, &settings, self).await?;
+        Ok(output.into())
+    }
+
+    async fn check(&mut self, sql: String) -> Result<Vec<String>, Error> {
+        Ok(self.services.query.check(&sql, self).await?)
+    }
+
+    async fn tables(&mut self, sql: String) -> Result<Vec<String>, Error> {
+        Ok(self.services.query.tables(&sql)?)
+    }
+
+    async fn execute_for_pipe(
+        &mut self,
+        pipe: String,
+        sql: String,
+        settings: Vec<(String, String)>,
+    ) -> Result<colibri::platform::query::Output, Error> {
+        let pipe = self.readable_pipe(&pipe)?;
+        let settings = output_settings(&settings);
+        let through = ThroughPipe {
+            capabilities: self,
+            reads: pipe.reads,
+        };
+        let output = self
+            .services
+            .query
+            .execute(&sql, &settings, &through)
+            .await?;
         Ok(output.into())
     }
 

@@ -284,11 +284,30 @@ impl QueryEngine {
         Ok(self.run(statement, tables).await?.0)
     }
 
-    async fn run(
+    /// The names of the tables a statement reads (not its CTEs or table functions).
+    pub fn tables(&self, sql: &str) -> Result<Vec<String>> {
+        Ok(dialect::parse(sql)?
+            .tables
+            .into_iter()
+            .map(|t| t.name)
+            .collect())
+    }
+
+    /// Plans a statement without running it: a syntax error, an unknown table, column or
+    /// function, or a table `tables` refuses is an error. Returns the names of the tables it
+    /// reads (not its CTEs or table functions).
+    pub async fn check(&self, sql: &str, tables: &dyn TableResolver) -> Result<Vec<String>> {
+        let statement = dialect::parse(sql)?;
+        let names = statement.tables.iter().map(|t| t.name.clone()).collect();
+        self.plan(statement, tables).await?;
+        Ok(names)
+    }
+
+    async fn plan(
         &self,
         statement: dialect::ReadStatement,
         tables: &dyn TableResolver,
-    ) -> Result<(Vec<RecordBatch>, Arc<dyn ExecutionPlan>)> {
+    ) -> Result<(SessionContext, Arc<dyn ExecutionPlan>)> {
         let ctx = SessionContext::new_with_state(self.session_state()?);
         for table in &statement.tables {
             let provider = tables.resolve(&table.name, table.final_read)?;
@@ -305,6 +324,15 @@ impl QueryEngine {
             .create_physical_plan(&plan)
             .await
             .map_err(QueryError::from_datafusion)?;
+        Ok((ctx, plan))
+    }
+
+    async fn run(
+        &self,
+        statement: dialect::ReadStatement,
+        tables: &dyn TableResolver,
+    ) -> Result<(Vec<RecordBatch>, Arc<dyn ExecutionPlan>)> {
+        let (ctx, plan) = self.plan(statement, tables).await?;
         let batches = collect(plan.clone(), ctx.task_ctx())
             .await
             .map_err(QueryError::from_datafusion)?;

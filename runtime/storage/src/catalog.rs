@@ -1,5 +1,5 @@
-//! The catalog: workspace, data sources and tokens, kept in memory and persisted as one JSON
-//! record per entity in the object store. New names are claimed with conditional puts, so
+//! The catalog: workspace, data sources, pipes and tokens, kept in memory and persisted as one
+//! JSON record per entity in the object store. New names are claimed with conditional puts, so
 //! several nodes sharing one bucket never both create the same name.
 
 use std::collections::{BTreeMap, HashMap};
@@ -109,6 +109,29 @@ impl DataSource {
     }
 }
 
+/// A pipe. The pipes component owns its definition (description, nodes, endpoint), which the
+/// catalog keeps as given; the catalog owns its name, in the namespace data sources share
+/// (PIPE-GEN-05), and the data sources it reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pipe {
+    pub id: String,
+    pub name: String,
+    pub definition: serde_json::Value,
+    /// Ids of the data sources the pipe's nodes read, each readable by whoever saved it: a
+    /// caller of the pipe's endpoint reads them through the pipe.
+    pub reads: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A pipe to be created or saved again.
+#[derive(Debug, Clone)]
+pub struct NewPipe {
+    pub name: String,
+    pub definition: serde_json::Value,
+    pub reads: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Token {
     pub id: String,
@@ -123,7 +146,18 @@ struct State {
     workspace: Option<Workspace>,
     datasources: HashMap<String, DataSource>,
     ids_by_name: HashMap<String, String>,
+    pipes: HashMap<String, Pipe>,
     tokens: HashMap<String, Token>,
+}
+
+impl State {
+    /// The id of the data source or pipe called `name_or_id`, or that text (an id).
+    fn id_of<'a>(&'a self, name_or_id: &'a str) -> &'a str {
+        self.ids_by_name
+            .get(name_or_id)
+            .map(String::as_str)
+            .unwrap_or(name_or_id)
+    }
 }
 
 pub struct Catalog {
@@ -275,6 +309,12 @@ pub fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+fn name_taken(name: &str) -> Error {
+    Error::Conflict(format!(
+        "'{name}' already exists: names of Data Sources and Pipes must be unique"
+    ))
+}
+
 fn new_id() -> String {
     format!("t_{}", uuid::Uuid::new_v4().simple())
 }
@@ -336,6 +376,7 @@ impl Catalog {
         let datasources: Vec<DataSource> =
             catalog.read_records(&paths::datasource_records()).await?;
         let tokens: Vec<Token> = catalog.read_records(&paths::token_records()).await?;
+        let pipes: Vec<Pipe> = catalog.read_records(&paths::pipe_records()).await?;
         {
             let mut state = catalog.state.write();
             state.workspace = workspace;
@@ -347,6 +388,10 @@ impl Catalog {
             }
             for token in tokens {
                 state.tokens.insert(token.id.clone(), token);
+            }
+            for pipe in pipes {
+                state.ids_by_name.insert(pipe.name.clone(), pipe.id.clone());
+                state.pipes.insert(pipe.id.clone(), pipe);
             }
         }
         Ok(catalog)
@@ -454,12 +499,7 @@ impl Catalog {
     /// A data source (or quarantine table) by name or id.
     pub fn datasource(&self, name_or_id: &str) -> Option<DataSource> {
         let state = self.state.read();
-        let id = state
-            .ids_by_name
-            .get(name_or_id)
-            .map(String::as_str)
-            .unwrap_or(name_or_id);
-        state.datasources.get(id).cloned()
+        state.datasources.get(state.id_of(name_or_id)).cloned()
     }
 
     /// Adds paths seen in events that no column reads (EV-9). The record is rewritten only
@@ -495,17 +535,23 @@ impl Catalog {
         }
     }
 
-    /// Claims a data source name for `id`, across every node sharing the store: a taken name
-    /// is a conflict.
+    /// Claims a name for the data source or pipe `id`, across every node sharing the store:
+    /// a taken name is a conflict.
     async fn claim_name(&self, name: &str, id: &str) -> Result<()> {
         self.write_record(&paths::name_claim(name), &id, PutMode::Create)
             .await
             .map_err(|e| match e {
-                Error::Conflict(_) => {
-                    Error::Conflict(format!("Data Source '{name}' already exists"))
-                }
+                Error::Conflict(_) => name_taken(name),
                 other => other,
             })
+    }
+
+    /// A conflict when a data source or pipe has the name already (PIPE-GEN-05).
+    fn check_name_free(&self, name: &str) -> Result<()> {
+        if self.state.read().ids_by_name.contains_key(name) {
+            return Err(name_taken(name));
+        }
+        Ok(())
     }
 
     /// Creates a data source and its quarantine table; returns both.
@@ -513,11 +559,7 @@ impl Catalog {
         let name = spec.name.as_str();
         validate_name(name)?;
         validate_columns(&spec.columns)?;
-        if self.datasource(name).is_some() {
-            return Err(Error::Conflict(format!(
-                "Data Source '{name}' already exists"
-            )));
-        }
+        self.check_name_free(name)?;
         let quarantine_name = DataSource::quarantine_name(name);
         let now = Utc::now();
         let key = |param: &str| spec.engine_params.get(param).cloned().unwrap_or_default();
@@ -598,11 +640,7 @@ impl Catalog {
         new_name: &str,
     ) -> Result<DataSource> {
         validate_name(new_name)?;
-        if self.datasource(new_name).is_some() {
-            return Err(Error::Conflict(format!(
-                "Data Source '{new_name}' already exists"
-            )));
-        }
+        self.check_name_free(new_name)?;
         self.claim_name(new_name, &datasource.id).await?;
         let now = Utc::now();
         let mut renamed = vec![DataSource {
@@ -638,6 +676,83 @@ impl Catalog {
                 .insert(record.name.clone(), record.id.clone());
         }
         Ok(renamed.swap_remove(0))
+    }
+
+    /// Every pipe, oldest first.
+    pub fn pipes(&self) -> Vec<Pipe> {
+        let mut all: Vec<_> = self.state.read().pipes.values().cloned().collect();
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
+        all
+    }
+
+    /// A pipe by name or id.
+    pub fn pipe(&self, name_or_id: &str) -> Option<Pipe> {
+        let state = self.state.read();
+        state.pipes.get(state.id_of(name_or_id)).cloned()
+    }
+
+    /// Creates a pipe; its name must be free among data sources and pipes.
+    pub async fn create_pipe(&self, spec: NewPipe) -> Result<Pipe> {
+        validate_name(&spec.name)?;
+        self.check_name_free(&spec.name)?;
+        let now = Utc::now();
+        let pipe = Pipe {
+            id: new_id(),
+            name: spec.name,
+            definition: spec.definition,
+            reads: spec.reads,
+            created_at: now,
+            updated_at: now,
+        };
+        self.claim_name(&pipe.name, &pipe.id).await?;
+        self.write_record(&paths::pipe_record(&pipe.id), &pipe, PutMode::Create)
+            .await?;
+        let mut state = self.state.write();
+        state.ids_by_name.insert(pipe.name.clone(), pipe.id.clone());
+        state.pipes.insert(pipe.id.clone(), pipe.clone());
+        Ok(pipe)
+    }
+
+    /// Saves a pipe again with a new definition, and a new name when `spec` has another (the
+    /// new name claimed first, the old one released after the record is written).
+    pub async fn update_pipe(&self, pipe: &Pipe, spec: NewPipe) -> Result<Pipe> {
+        let renamed = spec.name != pipe.name;
+        if renamed {
+            validate_name(&spec.name)?;
+            self.check_name_free(&spec.name)?;
+            self.claim_name(&spec.name, &pipe.id).await?;
+        }
+        let updated = Pipe {
+            name: spec.name,
+            definition: spec.definition,
+            reads: spec.reads,
+            updated_at: Utc::now(),
+            ..pipe.clone()
+        };
+        self.write_record(&paths::pipe_record(&pipe.id), &updated, PutMode::Overwrite)
+            .await?;
+        if renamed {
+            self.store.delete(&paths::name_claim(&pipe.name)).await?;
+        }
+        let mut state = self.state.write();
+        if renamed {
+            state.ids_by_name.remove(&pipe.name);
+            state
+                .ids_by_name
+                .insert(updated.name.clone(), updated.id.clone());
+        }
+        state.pipes.insert(updated.id.clone(), updated.clone());
+        Ok(updated)
+    }
+
+    /// Removes a pipe (record first, then its name claim).
+    pub async fn remove_pipe(&self, pipe: &Pipe) -> Result<()> {
+        self.store.delete(&paths::pipe_record(&pipe.id)).await?;
+        self.store.delete(&paths::name_claim(&pipe.name)).await?;
+        let mut state = self.state.write();
+        state.ids_by_name.remove(&pipe.name);
+        state.pipes.remove(&pipe.id);
+        Ok(())
     }
 
     /// The token whose secret is `value`.

@@ -26,7 +26,7 @@ use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 use parking_lot::RwLock;
 
-pub use catalog::{Catalog, ColumnDef, DataSource, NewDataSource, Token, Workspace};
+pub use catalog::{Catalog, ColumnDef, DataSource, NewDataSource, NewPipe, Pipe, Token, Workspace};
 pub use location::Location;
 pub use ops_log::{Append, OPS_LOG_TABLE, OpsLog};
 pub use paths::ADMIN_TOKEN_FILE;

@@ -28,6 +28,14 @@ pub fn datasource_records() -> Path {
 }
 
 /// Inside the catalog: the claim on a resource name (data sources and pipes share names).
+pub fn pipe_record(id: &str) -> Path {
+    Path::from("pipes").join(format!("{id}.json"))
+}
+
+pub fn pipe_records() -> Path {
+    Path::from("pipes")
+}
+
 pub fn name_claim(name: &str) -> Path {
     Path::from("names").join(format!("{name}.json"))
 }

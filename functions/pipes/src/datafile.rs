@@ -1,0 +1,84 @@
+//! A pipe as `.pipe` datafile text (PIPE-CRUD-04, DF-PIPE-08): the description, then each
+//! node with its description and SQL indented by four spaces, and `TYPE ENDPOINT` on the
+//! published node, so `tb pull` gets back what `tb push` sent.
+
+use crate::model::Definition;
+
+fn block(out: &mut String, keyword: &str, text: &str) {
+    out.push_str(keyword);
+    out.push_str(" >\n");
+    for line in text.trim_end().lines() {
+        if line.trim().is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str("    ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+}
+
+pub fn render(definition: &Definition) -> String {
+    let mut out = String::new();
+    if let Some(description) = definition
+        .description
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+    {
+        block(&mut out, "DESCRIPTION", description);
+        out.push('\n');
+    }
+    for (index, node) in definition.nodes.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("NODE {}\n", node.name));
+        if let Some(description) = node.description.as_deref().filter(|d| !d.trim().is_empty()) {
+            block(&mut out, "DESCRIPTION", description);
+        }
+        let sql = match node.sql.trim_start().strip_prefix('%') {
+            Some(template) => format!(
+                "%\n{}",
+                template
+                    .trim_start_matches([' ', '\t'])
+                    .trim_start_matches('\n')
+            ),
+            None => node.sql.trim().to_string(),
+        };
+        block(&mut out, "SQL", &sql);
+        if definition.endpoint.as_deref() == Some(node.id.as_str()) {
+            out.push_str("TYPE endpoint\n");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Node;
+
+    #[test]
+    fn renders_description_nodes_sql_and_type() {
+        let first = Node::new(
+            "filtered".into(),
+            "SELECT 1 AS x".into(),
+            Some("First".into()),
+        );
+        let second = Node::new(
+            "endpoint".into(),
+            "%\nSELECT * FROM filtered\nLIMIT {{Int32(n, 1)}}".into(),
+            None,
+        );
+        let definition = Definition {
+            description: Some("Top pages".into()),
+            endpoint: Some(second.id.clone()),
+            nodes: vec![first, second],
+        };
+        assert_eq!(
+            render(&definition),
+            "DESCRIPTION >\n    Top pages\n\nNODE filtered\nDESCRIPTION >\n    First\nSQL >\n    SELECT 1 AS x\n\n\
+             NODE endpoint\nSQL >\n    %\n    SELECT * FROM filtered\n    LIMIT {{Int32(n, 1)}}\nTYPE endpoint\n"
+        );
+    }
+}
