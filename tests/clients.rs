@@ -1,7 +1,7 @@
 //! The real clients against a real server: the classic tb CLI (`pip install tinybird-cli`)
 //! authenticates, pushes a `.datasource` file, appends CSV and NDJSON files, deletes rows,
-//! lists, analyses files, replaces, truncates and removes the data source, as a user would at
-//! a terminal.
+//! lists, analyses files, replaces, truncates and removes the data source, pushes, calls,
+//! publishes and pulls pipes, and manages tokens, as a user would at a terminal.
 
 mod support;
 
@@ -138,4 +138,138 @@ fn the_tb_cli_manages_a_datasource_end_to_end() {
     assert_eq!(server.get("/v0/datasources/stocks_quarantine").status, 404);
     let out = tb(&bin, &project, &["datasource", "ls"]);
     assert!(!out.contains("stocks"), "{out}");
+}
+
+const SALES_PIPE: &str = "TOKEN \"dashboard\" READ\n\
+DESCRIPTION >\n    Sales per country\n\n\
+NODE filtered\nSQL >\n    %\n    SELECT country, amount FROM sales\n    \
+WHERE day >= {{Date(start, '2024-01-01')}}\n\n\
+NODE totals\nDESCRIPTION >\n    The totals\nSQL >\n    %\n    \
+SELECT country, sum(amount) AS total FROM filtered\n    GROUP BY country\n    \
+ORDER BY total DESC, country\n    LIMIT {{Int32(top, 10)}}\n";
+
+#[test]
+fn the_tb_cli_pushes_calls_publishes_and_pulls_pipes_and_manages_tokens() {
+    let bin = python_tools(&[TINYBIRD_CLI]);
+    let server = Colibri::start();
+    let project = temp_dir("tb-pipes");
+    std::fs::create_dir_all(project.join("datasources")).unwrap();
+    std::fs::create_dir_all(project.join("pipes")).unwrap();
+    std::fs::write(
+        project.join("datasources/sales.datasource"),
+        "SCHEMA >\n    `day` Date,\n    `country` String,\n    `amount` Int32\n",
+    )
+    .unwrap();
+    std::fs::write(project.join("pipes/sales_by_country.pipe"), SALES_PIPE).unwrap();
+    tb(
+        &bin,
+        &project,
+        &["auth", "--host", &server.base, "--token", ADMIN_TOKEN],
+    );
+    tb(&bin, &project, &["push", "datasources/sales.datasource"]);
+    let events = "{\"day\": \"2024-03-01\", \"country\": \"ES\", \"amount\": 5}\n\
+                  {\"day\": \"2024-03-02\", \"country\": \"US\", \"amount\": 7}\n\
+                  {\"day\": \"2024-03-03\", \"country\": \"US\", \"amount\": 1}";
+    assert_eq!(server.send_events("sales", events, true).status, 200);
+
+    // Without a TYPE line the last node is published (PIPE-EP-04), and the TOKEN line makes
+    // a token that reads the pipe.
+    let out = tb(&bin, &project, &["push", "pipes/sales_by_country.pipe"]);
+    assert!(out.contains("sales_by_country.json"), "{out}");
+    let dashboard = server.get("/v0/tokens/dashboard").json();
+    assert_eq!(
+        dashboard["scopes"],
+        serde_json::json!([{"type": "PIPES:READ", "resource": "sales_by_country"}])
+    );
+    let called = server.get_as(
+        "/v0/pipes/sales_by_country.json?top=1",
+        dashboard["token"].as_str().unwrap(),
+    );
+    assert_eq!(called.status, 200, "{}", called.text());
+    assert_eq!(
+        called.json()["data"],
+        serde_json::json!([{"country": "US", "total": 8}])
+    );
+
+    let out = tb(&bin, &project, &["pipe", "ls"]);
+    assert!(out.contains("sales_by_country"), "{out}");
+    let out = tb(
+        &bin,
+        &project,
+        &[
+            "pipe",
+            "data",
+            "sales_by_country",
+            "--start",
+            "2024-03-02",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.contains("\"US\",8"), "{out}");
+    assert!(!out.contains("ES"), "{out}");
+    let out = tb(
+        &bin,
+        &project,
+        &["sql", "SELECT sum(amount) AS s FROM sales"],
+    );
+    assert!(out.contains("13"), "{out}");
+
+    tb(&bin, &project, &["pipe", "unpublish", "sales_by_country"]);
+    assert_eq!(server.get("/v0/pipes/sales_by_country.json").status, 404);
+    tb(&bin, &project, &["pipe", "publish", "sales_by_country"]);
+    assert_eq!(server.get("/v0/pipes/sales_by_country.json").status, 200);
+
+    // `tb pull` writes back what was pushed, and a pushed pull pulls the same again.
+    let pulled = temp_dir("tb-pulled");
+    std::fs::copy(project.join(".tinyb"), pulled.join(".tinyb")).unwrap();
+    tb(&bin, &pulled, &["pull", "--force"]);
+    let first = std::fs::read_to_string(pulled.join("pipes/sales_by_country.pipe")).unwrap();
+    assert_eq!(
+        first,
+        SALES_PIPE.split_once('\n').unwrap().1.replace(
+            "LIMIT {{Int32(top, 10)}}\n",
+            "LIMIT {{Int32(top, 10)}}\nTYPE endpoint\n"
+        )
+    );
+    tb(
+        &bin,
+        &pulled,
+        &["push", "pipes/sales_by_country.pipe", "--force"],
+    );
+    tb(&bin, &pulled, &["pull", "--force"]);
+    let second = std::fs::read_to_string(pulled.join("pipes/sales_by_country.pipe")).unwrap();
+    assert_eq!(first, second);
+
+    // Tokens.
+    let out = tb(
+        &bin,
+        &project,
+        &[
+            "token",
+            "create",
+            "static",
+            "reader",
+            "--scope",
+            "DATASOURCES:READ",
+            "--resource",
+            "sales",
+        ],
+    );
+    assert!(out.contains("generated successfully"), "{out}");
+    let out = tb(&bin, &project, &["token", "ls"]);
+    assert!(out.contains("reader") && out.contains("dashboard"), "{out}");
+    let out = tb(&bin, &project, &["token", "scopes", "reader"]);
+    assert!(
+        out.contains("DATASOURCES:READ") && out.contains("sales"),
+        "{out}"
+    );
+    let before = server.get("/v0/tokens/reader").json()["token"].clone();
+    tb(&bin, &project, &["token", "refresh", "reader", "--yes"]);
+    assert_ne!(server.get("/v0/tokens/reader").json()["token"], before);
+    tb(&bin, &project, &["token", "rm", "reader", "--yes"]);
+    assert_eq!(server.get("/v0/tokens/reader").status, 404);
+
+    tb(&bin, &project, &["pipe", "rm", "sales_by_country", "--yes"]);
+    assert_eq!(server.get("/v0/pipes/sales_by_country").status, 404);
 }

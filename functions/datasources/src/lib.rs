@@ -59,7 +59,7 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
             let datasource = existing(name)?;
             Ok(Response::builder()
                 .status(200)
-                .header("content-type", "text/plain; charset=utf-8")
+                .header("content-type", "text/plain")
                 .body(datafile(&datasource))
                 .build())
         }

@@ -18,6 +18,27 @@ fn block(out: &mut String, keyword: &str, text: &str) {
     }
 }
 
+/// Text without the indentation all its lines share (the CLI sends a node's SQL indented as
+/// it was in the datafile), and without leading and trailing blank lines.
+fn dedent(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .trim_start_matches([' ', '\t'])
+        .trim_matches('\n')
+        .lines()
+        .collect();
+    let indent = lines
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let lines: Vec<&str> = lines
+        .iter()
+        .map(|line| line.get(indent..).unwrap_or("").trim_end())
+        .collect();
+    lines.join("\n")
+}
+
 pub fn render(definition: &Definition) -> String {
     let mut out = String::new();
     if let Some(description) = definition
@@ -37,13 +58,8 @@ pub fn render(definition: &Definition) -> String {
             block(&mut out, "DESCRIPTION", description);
         }
         let sql = match node.sql.trim_start().strip_prefix('%') {
-            Some(template) => format!(
-                "%\n{}",
-                template
-                    .trim_start_matches([' ', '\t'])
-                    .trim_start_matches('\n')
-            ),
-            None => node.sql.trim().to_string(),
+            Some(template) => format!("%\n{}", dedent(template)),
+            None => dedent(&node.sql),
         };
         block(&mut out, "SQL", &sql);
         if definition.endpoint.as_deref() == Some(node.id.as_str()) {
@@ -67,7 +83,7 @@ mod tests {
         );
         let second = Node::new(
             "endpoint".into(),
-            "%\nSELECT * FROM filtered\nLIMIT {{Int32(n, 1)}}".into(),
+            "%\n    SELECT * FROM filtered\n      LIMIT {{Int32(n, 1)}}\n".into(),
             None,
         );
         let definition = Definition {
@@ -78,7 +94,7 @@ mod tests {
         assert_eq!(
             render(&definition),
             "DESCRIPTION >\n    Top pages\n\nNODE filtered\nDESCRIPTION >\n    First\nSQL >\n    SELECT 1 AS x\n\n\
-             NODE endpoint\nSQL >\n    %\n    SELECT * FROM filtered\n    LIMIT {{Int32(n, 1)}}\nTYPE endpoint\n"
+             NODE endpoint\nSQL >\n    %\n    SELECT * FROM filtered\n      LIMIT {{Int32(n, 1)}}\nTYPE endpoint\n"
         );
     }
 }

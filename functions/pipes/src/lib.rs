@@ -35,8 +35,10 @@ fn route(request: &Request) -> Result<Response, ApiError> {
     if path == "/v0/sql_tables" {
         return sql_tables(request);
     }
+    // The CLI reads datafiles from `/v1/pipes/{name}.pipe`.
     let rest = path
         .strip_prefix("/v0/pipes")
+        .or_else(|| path.strip_prefix("/v1/pipes"))
         .unwrap_or("")
         .trim_start_matches('/');
     let segments: Vec<&str> = if rest.is_empty() {
@@ -70,7 +72,7 @@ fn route(request: &Request) -> Result<Response, ApiError> {
                     let (_, definition) = model::existing(name)?;
                     Ok(Response::builder()
                         .status(200)
-                        .header("content-type", "text/plain; charset=utf-8")
+                        .header("content-type", "text/plain")
                         .body(datafile::render(&definition))
                         .build())
                 }

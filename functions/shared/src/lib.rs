@@ -18,7 +18,9 @@ pub mod bindings {
     const _PLATFORM_WIT: &str = include_str!("../../../wit/platform.wit");
 }
 
-pub use bindings::colibri::platform::{auth, catalog, jobs, limits, query, remote, storage, types};
+pub use bindings::colibri::platform::{
+    auth, catalog, jobs, limits, query, remote, storage, tokens, types,
+};
 
 /// Sends a response from a handler that took the raw request (to stream its body).
 pub async fn send(mut response: Response, response_out: ResponseOutparam) {

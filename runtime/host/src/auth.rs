@@ -14,6 +14,7 @@ pub enum Scope {
     PipesCreate,
     PipesRead(String),
     PipesDrop(String),
+    Tokens,
     Other(String),
 }
 
@@ -28,6 +29,7 @@ impl Scope {
         let filtered = resource.is_some_and(|r| r.contains(':'));
         match (kind, action) {
             (Some("ADMIN"), None) => Scope::Admin,
+            (Some("TOKENS"), None) => Scope::Tokens,
             (_, Some("CREATE")) if pipes => Scope::PipesCreate,
             (_, Some("READ")) if pipes && resource.is_some() && !filtered => {
                 Scope::PipesRead(resource_name())
@@ -118,6 +120,11 @@ impl Principal {
         self.is_admin() || self.scopes.contains(&Scope::DatasourcesRead(name))
     }
 
+    /// May list, create, change and delete tokens (ADMIN or TOKENS).
+    pub fn can_manage_tokens(&self) -> bool {
+        self.is_admin() || self.scopes.contains(&Scope::Tokens)
+    }
+
     /// May create pipes and change any pipe (PIPES:CREATE).
     pub fn can_create_pipes(&self) -> bool {
         self.is_admin() || self.scopes.contains(&Scope::PipesCreate)
@@ -143,6 +150,49 @@ impl Principal {
             || self.scopes.iter().any(|s| {
                 matches!(s, Scope::DatasourcesAppend(n) | Scope::DatasourcesRead(n) | Scope::DatasourcesDrop(n) if n == datasource_name)
             })
+    }
+}
+
+/// A scope as the Tokens API stores it: checked, in its canonical plural spelling (TOK-2,
+/// TOK-4); `DROP:<name>` drops the data source or pipe of that name.
+pub fn canonical_scope(text: &str, catalog: &Catalog) -> Result<String, String> {
+    let invalid = || format!("Invalid scope '{text}'");
+    let parts: Vec<&str> = text.trim().splitn(4, ':').collect();
+    let resource = |index: usize| {
+        parts
+            .get(index)
+            .filter(|r| !r.is_empty())
+            .copied()
+            .ok_or_else(invalid)
+    };
+    let with_filter = |kind: &str| -> Result<String, String> {
+        let resource = resource(2)?;
+        Ok(match parts.get(3) {
+            Some(filter) => format!("{kind}:{resource}:{filter}"),
+            None => format!("{kind}:{resource}"),
+        })
+    };
+    let plain = |kind: &str| -> Result<String, String> {
+        match parts.len() {
+            3 => Ok(format!("{kind}:{}", resource(2)?)),
+            _ => Err(invalid()),
+        }
+    };
+    let kind = match parts[0] {
+        "DATASOURCE" => "DATASOURCES",
+        "PIPE" => "PIPES",
+        other => other,
+    };
+    match (kind, parts.get(1).copied(), parts.len()) {
+        ("ADMIN" | "TOKENS", None, 1) => Ok(kind.to_string()),
+        ("ORG_DATASOURCES", Some("READ"), 2) => Ok("ORG_DATASOURCES:READ".to_string()),
+        ("DATASOURCES" | "PIPES", Some("CREATE"), 2) => Ok(format!("{kind}:CREATE")),
+        ("DATASOURCES" | "PIPES", Some("READ"), _) => with_filter(&format!("{kind}:READ")),
+        ("DATASOURCES", Some("APPEND"), _) => plain("DATASOURCES:APPEND"),
+        ("DATASOURCES" | "PIPES", Some("DROP"), _) => plain(&format!("{kind}:DROP")),
+        ("DROP", Some(name), 2) if catalog.pipe(name).is_some() => Ok(format!("PIPES:DROP:{name}")),
+        ("DROP", Some(name), 2) if !name.is_empty() => Ok(format!("DATASOURCES:DROP:{name}")),
+        _ => Err(invalid()),
     }
 }
 

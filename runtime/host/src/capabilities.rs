@@ -2,12 +2,15 @@
 //! resolved for the request, then served by the storage layer and the query engine.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use colibri_query::{QueryEngine, QueryError, Settings, TableResolver};
-use colibri_storage::{Append, DataSource, NewDataSource, OPS_LOG_TABLE, Staged, Stager, Storage};
+use colibri_storage::{
+    Append, DataSource, NewDataSource, OPS_LOG_TABLE, PIPE_STATS_TABLE, Staged, Stager, Storage,
+};
 use datafusion::catalog::TableProvider;
 
 use crate::auth::Principal;
@@ -101,6 +104,27 @@ pub struct Capabilities {
     pub staged: Vec<(DataSource, Stager)>,
     /// The ids of the data sources this request created.
     pub created: Vec<String>,
+    /// What this request's queries read and returned.
+    pub tally: Arc<QueryTally>,
+}
+
+/// What the queries of one request read and returned (for `tinybird.pipe_stats_rt`).
+#[derive(Debug, Default)]
+pub struct QueryTally {
+    pub rows_read: AtomicU64,
+    pub bytes_read: AtomicU64,
+    pub result_rows: AtomicU64,
+}
+
+impl QueryTally {
+    fn add(&self, output: &colibri_query::QueryOutput) {
+        self.rows_read
+            .fetch_add(output.rows_read, Ordering::Relaxed);
+        self.bytes_read
+            .fetch_add(output.bytes_read, Ordering::Relaxed);
+        self.result_rows
+            .fetch_add(output.result_rows, Ordering::Relaxed);
+    }
 }
 
 fn error(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -470,15 +494,20 @@ impl TableResolver for OneTable {
 
 impl TableResolver for Capabilities {
     fn resolve(&self, name: &str, final_read: bool) -> Result<Arc<dyn TableProvider>, QueryError> {
-        if name == OPS_LOG_TABLE {
+        let service = match name {
+            OPS_LOG_TABLE => Some(self.storage().ops_log().table()),
+            PIPE_STATS_TABLE => Some(self.storage().pipe_stats().table()),
+            _ => None,
+        };
+        if let Some(table) = service {
             if !self.principal.is_admin() {
                 return Err(QueryError::new(
                     colibri_query::ErrorKind::Forbidden,
                     colibri_query::codes::ACCESS_DENIED,
-                    format!("Reading {OPS_LOG_TABLE} needs an admin token"),
+                    format!("Reading {name} needs an admin token"),
                 ));
             }
-            return Ok(self.storage().ops_log().table().view());
+            return Ok(table.view());
         }
         let datasource = self.readable(name)?;
         self.rows_of(&datasource, final_read)
@@ -876,6 +905,7 @@ impl colibri::platform::query::Host for Capabilities {
     ) -> Result<colibri::platform::query::Output, Error> {
         let settings = output_settings(&settings);
         let output = self.services.query.execute(&sql, &settings, self).await?;
+        self.tally.add(&output);
         Ok(output.into())
     }
 
@@ -904,6 +934,7 @@ impl colibri::platform::query::Host for Capabilities {
             .query
             .execute(&sql, &settings, &through)
             .await?;
+        self.tally.add(&output);
         Ok(output.into())
     }
 
@@ -930,6 +961,147 @@ impl colibri::platform::auth::Host for Capabilities {
             scopes: self.principal.scope_texts.clone(),
             job: self.principal.job.clone(),
         }
+    }
+}
+
+impl Capabilities {
+    /// The token `token` names (by name, id or value), when the caller may manage tokens.
+    fn managed_token(&self, token: &str) -> Result<Option<colibri_storage::Token>, Error> {
+        if !self.principal.can_manage_tokens() {
+            return Err(error(
+                ErrorKind::Forbidden,
+                "Managing tokens needs the ADMIN or TOKENS scope",
+            ));
+        }
+        Ok(self.storage().catalog().token(token))
+    }
+
+    fn existing_token(&self, token: &str) -> Result<colibri_storage::Token, Error> {
+        self.managed_token(token)?
+            .ok_or_else(|| error(ErrorKind::NotFound, format!("Token '{token}' not found")))
+    }
+
+    fn canonical_scopes(&self, scopes: &[String]) -> Result<Vec<String>, Error> {
+        let catalog = self.storage().catalog();
+        scopes
+            .iter()
+            .map(|s| crate::auth::canonical_scope(s, catalog))
+            .collect::<Result<_, _>>()
+            .map_err(|e| error(ErrorKind::BadRequest, e))
+    }
+
+    fn new_token_value(&self) -> String {
+        let workspace = self.storage().catalog().workspace();
+        crate::auth::mint_token(&workspace.map(|w| w.id).unwrap_or_default())
+    }
+}
+
+fn describe_token(token: colibri_storage::Token) -> colibri::platform::tokens::Token {
+    colibri::platform::tokens::Token {
+        id: token.id,
+        name: token.name,
+        description: token.description,
+        scopes: token.scopes,
+        token: token.token,
+    }
+}
+
+impl colibri::platform::tokens::Host for Capabilities {
+    async fn list_tokens(&mut self) -> Result<Vec<colibri::platform::tokens::Token>, Error> {
+        self.managed_token("")?;
+        Ok(self
+            .storage()
+            .catalog()
+            .tokens()
+            .into_iter()
+            .map(describe_token)
+            .collect())
+    }
+
+    async fn get_token(
+        &mut self,
+        token: String,
+    ) -> Result<Option<colibri::platform::tokens::Token>, Error> {
+        Ok(self.managed_token(&token)?.map(describe_token))
+    }
+
+    async fn create_token(
+        &mut self,
+        name: String,
+        description: String,
+        scopes: Vec<String>,
+    ) -> Result<colibri::platform::tokens::Token, Error> {
+        if self.managed_token(&name)?.is_some() {
+            return Err(error(
+                ErrorKind::BadRequest,
+                format!("A token named '{name}' already exists"),
+            ));
+        }
+        if name.trim().is_empty() {
+            return Err(error(ErrorKind::BadRequest, "A token needs a name"));
+        }
+        let scopes = self.canonical_scopes(&scopes)?;
+        let token = colibri_storage::Token {
+            id: uuid::Uuid::new_v4().to_string(),
+            name,
+            description,
+            token: self.new_token_value(),
+            scopes,
+            created_at: chrono::Utc::now(),
+        };
+        Ok(describe_token(
+            self.storage().catalog().save_token(token).await?,
+        ))
+    }
+
+    async fn update_token(
+        &mut self,
+        token: String,
+        name: Option<String>,
+        description: Option<String>,
+        scopes: Option<Vec<String>>,
+    ) -> Result<colibri::platform::tokens::Token, Error> {
+        let mut target = self.existing_token(&token)?;
+        if let Some(name) = name.filter(|n| *n != target.name) {
+            if self.storage().catalog().token_by_name(&name).is_some() {
+                return Err(error(
+                    ErrorKind::BadRequest,
+                    format!("A token named '{name}' already exists"),
+                ));
+            }
+            target.name = name;
+        }
+        if let Some(description) = description {
+            target.description = description;
+        }
+        if let Some(scopes) = scopes {
+            target.scopes = self.canonical_scopes(&scopes)?;
+        }
+        Ok(describe_token(
+            self.storage().catalog().save_token(target).await?,
+        ))
+    }
+
+    async fn refresh_token(
+        &mut self,
+        token: String,
+    ) -> Result<colibri::platform::tokens::Token, Error> {
+        let mut target = self.existing_token(&token)?;
+        target.token = self.new_token_value();
+        Ok(describe_token(
+            self.storage().catalog().save_token(target).await?,
+        ))
+    }
+
+    async fn delete_token(&mut self, token: String) -> Result<(), Error> {
+        let target = self.existing_token(&token)?;
+        if target.name == self.principal.token_name {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!("Token '{}' cannot delete itself", target.name),
+            ));
+        }
+        Ok(self.storage().catalog().remove_token(&target).await?)
     }
 }
 

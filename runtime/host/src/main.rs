@@ -15,6 +15,7 @@ mod limits;
 mod manifest;
 mod remote;
 mod server;
+mod stats;
 mod ttl;
 
 use std::net::SocketAddr;

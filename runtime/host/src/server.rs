@@ -23,11 +23,12 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::auth::Principal;
-use crate::capabilities::{Capabilities, Services};
+use crate::capabilities::{Capabilities, QueryTally, Services};
 use crate::engine::WasmRuntime;
 use crate::jobs::{Replay, Status};
 use crate::limits::RateLimiter;
 use crate::manifest::App;
+use crate::stats::Recording;
 
 /// The route whose requests are limited per data source (EV-13).
 const EVENTS_ROUTE: &str = "/v0/events";
@@ -239,6 +240,10 @@ impl Server {
             Some((_, _, counter)) => counting_body(request, counter.clone()),
             None => request,
         };
+        let recording = Recording::start(&request, catalog, &principal, request_id);
+        let tally = recording
+            .as_ref()
+            .map_or_else(Default::default, |r| r.tally.clone());
         let mut response = match &limit {
             Some((_, decision, _)) if !decision.allowed => json_error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -252,6 +257,7 @@ impl Server {
                     request,
                     request_id,
                     if events { "append-hfi" } else { "append" },
+                    tally,
                 )
                 .await
             {
@@ -264,6 +270,9 @@ impl Server {
                 .charge_bytes(name, counter.load(Ordering::Relaxed));
             decision.add_headers(response.headers_mut());
         }
+        if let Some(recording) = recording {
+            recording.finish(response.status(), &self.services.storage);
+        }
         response
     }
 
@@ -274,6 +283,7 @@ impl Server {
         request: Request<RequestBody>,
         request_id: &str,
         append_event: &'static str,
+        tally: Arc<QueryTally>,
     ) -> Result<HttpResponse, (StatusCode, String)> {
         let pre = self
             .runtime
@@ -293,6 +303,7 @@ impl Server {
             append_event,
             staged: Vec::new(),
             created: Vec::new(),
+            tally,
         };
         // A job's run may take as long as a job may.
         let timeout = capabilities.principal.job.is_some().then_some(JOB_TIMEOUT);
@@ -414,7 +425,14 @@ impl Server {
             })?;
         let principal = Principal::new(token.name, token.scopes).running(Some(id.to_string()));
         let response = self
-            .run_component(&replay.component, principal, request, id, "append")
+            .run_component(
+                &replay.component,
+                principal,
+                request,
+                id,
+                "append",
+                Default::default(),
+            )
             .await
             .map_err(|(_, message)| message)?;
         let status = response.status();

@@ -127,6 +127,10 @@ pub trait TableResolver: Send + Sync {
 pub struct QueryOutput {
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// Rows and bytes the query read, and rows it returned.
+    pub rows_read: u64,
+    pub bytes_read: u64,
+    pub result_rows: u64,
 }
 
 /// The shared, immutable part of every query session: configuration and functions.
@@ -228,6 +232,9 @@ impl QueryEngine {
         Ok(QueryOutput {
             content_type: format.content_type(),
             body,
+            rows_read: statistics.rows_read as u64,
+            bytes_read: statistics.bytes_read as u64,
+            result_rows: batches.iter().map(|b| b.num_rows() as u64).sum(),
         })
     }
 
@@ -251,6 +258,9 @@ impl QueryEngine {
         Ok(QueryOutput {
             content_type: format.content_type(),
             body: format::encode(format, schema, batches, &statistics, settings)?,
+            rows_read: statistics.rows_read as u64,
+            bytes_read: statistics.bytes_read as u64,
+            result_rows: statistics.rows_read as u64,
         })
     }
 

@@ -136,6 +136,8 @@ pub struct NewPipe {
 pub struct Token {
     pub id: String,
     pub name: String,
+    #[serde(default)]
+    pub description: String,
     pub token: String,
     pub scopes: Vec<String>,
     pub created_at: DateTime<Utc>,
@@ -785,11 +787,38 @@ impl Catalog {
             None => Token {
                 id: uuid::Uuid::new_v4().to_string(),
                 name: name.to_string(),
+                description: String::new(),
                 token: value,
                 scopes,
                 created_at: Utc::now(),
             },
         };
+        self.save_token(token).await
+    }
+
+    /// Every token, oldest first.
+    pub fn tokens(&self) -> Vec<Token> {
+        let mut all: Vec<_> = self.state.read().tokens.values().cloned().collect();
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
+        all
+    }
+
+    /// A token by name, id or value (TOK-15).
+    pub fn token(&self, name_id_or_value: &str) -> Option<Token> {
+        self.state
+            .read()
+            .tokens
+            .values()
+            .find(|t| {
+                t.name == name_id_or_value
+                    || t.id == name_id_or_value
+                    || t.token == name_id_or_value
+            })
+            .cloned()
+    }
+
+    /// Writes a token's record, new or changed.
+    pub async fn save_token(&self, token: Token) -> Result<Token> {
         self.write_record(&paths::token_record(&token.id), &token, PutMode::Overwrite)
             .await?;
         self.state
@@ -797,5 +826,11 @@ impl Catalog {
             .tokens
             .insert(token.id.clone(), token.clone());
         Ok(token)
+    }
+
+    pub async fn remove_token(&self, token: &Token) -> Result<()> {
+        self.store.delete(&paths::token_record(&token.id)).await?;
+        self.state.write().tokens.remove(&token.id);
+        Ok(())
     }
 }

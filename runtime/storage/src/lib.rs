@@ -11,7 +11,9 @@ mod location;
 mod ops_log;
 mod paths;
 mod physical;
+mod pipe_stats;
 mod provider;
+mod service;
 mod statistics;
 mod table;
 mod wal;
@@ -30,6 +32,7 @@ pub use catalog::{Catalog, ColumnDef, DataSource, NewDataSource, NewPipe, Pipe, 
 pub use location::Location;
 pub use ops_log::{Append, OPS_LOG_TABLE, OpsLog};
 pub use paths::ADMIN_TOKEN_FILE;
+pub use pipe_stats::{PIPE_STATS_TABLE, PipeRequest, PipeStats};
 pub use statistics::DropExactStatistics;
 pub use table::{Staged, Stager, Table, TableStats};
 
@@ -83,6 +86,7 @@ pub struct Storage {
     catalog: Catalog,
     tables: RwLock<HashMap<String, Arc<Table>>>,
     ops_log: Arc<OpsLog>,
+    pipe_stats: Arc<PipeStats>,
     wal_dir: PathBuf,
     policy: FlushPolicy,
 }
@@ -98,11 +102,13 @@ impl Storage {
         std::fs::create_dir_all(&wal_dir)?;
         let catalog = Catalog::open(location.catalog_store()).await?;
         let ops_log = OpsLog::open(&location, &wal_dir, policy).await?;
+        let pipe_stats = PipeStats::open(&location, &wal_dir, policy).await?;
         let storage = Arc::new(Storage {
             location,
             catalog,
             tables: RwLock::new(HashMap::new()),
             ops_log,
+            pipe_stats,
             wal_dir,
             policy,
         });
@@ -123,6 +129,11 @@ impl Storage {
     /// `tinybird.datasources_ops_log`.
     pub fn ops_log(&self) -> &OpsLog {
         &self.ops_log
+    }
+
+    /// `tinybird.pipe_stats_rt`.
+    pub fn pipe_stats(&self) -> &PipeStats {
+        &self.pipe_stats
     }
 
     async fn open_table(&self, datasource: &DataSource) -> Result<Arc<Table>> {
@@ -200,8 +211,10 @@ impl Storage {
     /// Commits every buffered row now (used at shutdown and by tests of durability).
     pub async fn flush_all(&self) -> Result<()> {
         self.ops_log.flush_pending().await?;
+        self.pipe_stats.flush_pending().await?;
         let mut tables: Vec<_> = self.tables.read().values().cloned().collect();
         tables.push(self.ops_log.table().clone());
+        tables.push(self.pipe_stats.table().clone());
         for table in tables {
             table.flush().await?;
         }

@@ -12,10 +12,11 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde::Serialize;
 
-use crate::catalog::{ColumnDef, DataSource};
+use crate::catalog::DataSource;
 use crate::location::Location;
+use crate::service::{append_rows, open_service_table, spawn_flusher};
 use crate::table::Table;
-use crate::{Error, FlushPolicy, Result};
+use crate::{FlushPolicy, Result};
 
 /// How the log is named in SQL.
 pub const OPS_LOG_TABLE: &str = "tinybird.datasources_ops_log";
@@ -136,36 +137,26 @@ impl OpsLog {
         wal_dir: &Path,
         policy: FlushPolicy,
     ) -> Result<Arc<OpsLog>> {
-        let now = Utc::now();
-        let datasource = DataSource {
-            id: OPS_LOG_ID.to_string(),
-            name: OPS_LOG_TABLE.to_string(),
-            format: "service".to_string(),
-            columns: COLUMNS
-                .iter()
-                .map(|(name, type_name)| ColumnDef {
-                    name: name.to_string(),
-                    type_name: type_name.to_string(),
-                    jsonpath: None,
-                    default_value: None,
-                })
-                .collect(),
-            engine: "MergeTree".to_string(),
-            sorting_key: "timestamp".to_string(),
-            partition_key: String::new(),
-            engine_params: Default::default(),
-            description: String::new(),
-            created_at: now,
-            updated_at: now,
-            quarantine_of: None,
-            new_columns_detected: Default::default(),
-        };
-        let table = Table::open(&datasource, location, wal_dir.join(OPS_LOG_ID), policy).await?;
+        let table = open_service_table(
+            OPS_LOG_ID,
+            OPS_LOG_TABLE,
+            COLUMNS,
+            "timestamp",
+            location,
+            wal_dir,
+            policy,
+        )
+        .await?;
         let log = Arc::new(OpsLog {
             table,
             pending: Mutex::new(HashMap::new()),
         });
-        tokio::spawn(log.clone().run_flusher(policy.interval));
+        spawn_flusher(
+            log.clone(),
+            policy.interval,
+            "the ops log",
+            |log| async move { log.flush_pending().await },
+        );
         Ok(log)
     }
 
@@ -227,23 +218,6 @@ impl OpsLog {
     }
 
     async fn write(&self, rows: Vec<Row>) -> Result<()> {
-        let mut decoder = arrow::json::ReaderBuilder::new(self.table.schema())
-            .with_batch_size(rows.len().max(1))
-            .build_decoder()?;
-        decoder.serialize(&rows)?;
-        let batch = decoder
-            .flush()?
-            .ok_or_else(|| Error::Invalid("no ops log rows were encoded".into()))?;
-        self.table.append(vec![batch], false).await?;
-        Ok(())
-    }
-
-    async fn run_flusher(self: Arc<Self>, interval: Duration) {
-        loop {
-            tokio::time::sleep(interval).await;
-            if let Err(error) = self.flush_pending().await {
-                tracing::warn!(%error, "writing the ops log failed");
-            }
-        }
+        append_rows(&self.table, &rows).await
     }
 }

@@ -176,6 +176,23 @@ pub(crate) fn extract_url_parameter<'a>(url: &'a str, name: &str) -> &'a str {
     ""
 }
 
+/// `extractURLParameterNames()`: the name of each parameter after the first `?` or `#` (up
+/// to its `=`, or the whole parameter without one), in order.
+pub(crate) fn url_parameter_names(url: &str) -> Vec<&str> {
+    let Some(q) = url.find(['?', '#']) else {
+        return Vec::new();
+    };
+    url[q + 1..]
+        .split(['&', '#'])
+        .filter(|parameter| !parameter.is_empty())
+        .map(|parameter| {
+            parameter
+                .split_once('=')
+                .map_or(parameter, |(name, _)| name)
+        })
+        .collect()
+}
+
 fn hex_value(c: &u8) -> Option<u8> {
     char::from(*c).to_digit(16).map(|d| d as u8)
 }
@@ -406,6 +423,15 @@ mod tests {
         ("not a url", "a", ""),
         ("", "a", ""),
     ];
+
+    #[test]
+    fn url_parameter_names_are_in_order() {
+        assert_eq!(
+            url_parameter_names("http://x/p?a=1&b=2&c#d=4"),
+            ["a", "b", "c", "d"]
+        );
+        assert!(url_parameter_names("http://x/p").is_empty());
+    }
 
     #[test]
     fn extract_url_parameter_matches_clickhouse() {

@@ -1,12 +1,13 @@
-//! URL functions (`domain`, `path`, `extractURLParameter`, `decodeURLComponent`, ...) as
-//! UDFs over string columns; the parsing, ClickHouse's own rules, is in `url_parts`.
+//! URL functions (`domain`, `path`, `extractURLParameter`, `extractURLParameterNames`,
+//! `decodeURLComponent`, ...) as UDFs over string columns; the parsing, ClickHouse's own
+//! rules, is in `url_parts`.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, StringArray};
+use arrow::array::{ArrayRef, AsArray, ListBuilder, StringArray, StringBuilder};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, FieldRef};
+use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
@@ -17,7 +18,7 @@ use super::url_parts;
 use super::{arguments_as_arrays, columnar, nullable_if_an_argument_is};
 
 pub fn functions() -> Vec<ScalarUDF> {
-    Part::ALL
+    let mut functions: Vec<ScalarUDF> = Part::ALL
         .into_iter()
         .map(|part| {
             let arguments = if part == Part::Parameter { 2 } else { 1 };
@@ -26,7 +27,11 @@ pub fn functions() -> Vec<ScalarUDF> {
                 signature: Signature::any(arguments, Volatility::Immutable),
             })
         })
-        .collect()
+        .collect();
+    functions.push(ScalarUDF::new_from_impl(ParameterNames {
+        signature: Signature::any(1, Volatility::Immutable),
+    }));
+    functions
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,5 +154,45 @@ impl ScalarUDFImpl for UrlFunction {
                 .collect(),
         };
         columnar(Arc::new(parts) as ArrayRef, is_scalar)
+    }
+}
+
+/// `extractURLParameterNames(url)`: the names of the URL's parameters, in order.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ParameterNames {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for ParameterNames {
+    fn name(&self) -> &str {
+        "extracturlparameternames"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        if let Some(other) = args.iter().find(|t| !is_text(t) && **t != DataType::Null) {
+            return plan_err!("{} takes strings, not {other}", self.name());
+        }
+        Ok(DataType::List(Arc::new(Field::new(
+            "item",
+            DataType::Utf8,
+            true,
+        ))))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (arrays, is_scalar) = arguments_as_arrays(&args.args)?;
+        let urls = cast(&arrays[0], &DataType::Utf8)?;
+        let mut names = ListBuilder::new(StringBuilder::new());
+        for url in urls.as_string::<i32>().iter() {
+            for name in url_parts::url_parameter_names(url.unwrap_or("")) {
+                names.values().append_value(name);
+            }
+            names.append(true);
+        }
+        columnar(Arc::new(names.finish()) as ArrayRef, is_scalar)
     }
 }

@@ -13,6 +13,10 @@
 //! - `indexOf(arr, x)` becomes the 1-based `array_position` (0 when absent), `isNaN`,
 //!   `isInfinite`, `isFinite` tests on `isnan` and `abs`, `multiMatchAny(s, ['a', 'b'])` one
 //!   `regexp_like` of the alternatives;
+//! - `mapKeys`, `mapValues`, `mapFromArrays` become `map_keys`, `map_values`, `map`,
+//!   `mapContains(m, k)` a search of its keys, and `mapFilter((k, v) -> cond, m)` the map of
+//!   the keys and of the values `arrayFilter` keeps;
+//! - `groupArraySample(n)(x)` becomes the first `n` of `groupArray(x)`;
 //! - `arrayStringConcat` becomes `array_to_string`, `extract(s, re)` the first group of
 //!   `regexp_match` ('' without a match), `replaceRegexpAll`/`replaceRegexpOne`
 //!   `regexp_replace` with the replacement's `\1` spelt `${1}`.
@@ -22,7 +26,8 @@ use std::ops::ControlFlow;
 use colibri_types::ChType;
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, DateTimeField, DuplicateTreatment, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArguments, Ident, UnaryOperator, Value, visit_expressions_mut,
+    FunctionArgExpr, FunctionArguments, Ident, LambdaFunction, OneOrManyWithParens, UnaryOperator,
+    Value, visit_expressions_mut,
 };
 
 use super::{call, levels, plain_name};
@@ -54,6 +59,17 @@ pub(super) fn translate(function: &Function) -> Option<Expr> {
         let mut args = arguments(function)?;
         args.push(n);
         return Some(call("topK", args));
+    }
+    if name == "grouparraysample" {
+        let [n] = levels(function)?.try_into().ok()?;
+        let [value] = arguments(function)?.try_into().ok()?;
+        let one = Expr::value(Value::Number("1".to_string(), false));
+        // groupArray's values: the non-NULL ones.
+        let mut all = call("array_agg", vec![value.clone()]);
+        if let Expr::Function(aggregate) = &mut all {
+            aggregate.filter = Some(Box::new(Expr::IsNotNull(Box::new(value))));
+        }
+        return Some(call("array_slice", vec![all, one, n]));
     }
     if function.filter.is_some() || function.over.is_some() {
         return None;
@@ -168,6 +184,17 @@ pub(super) fn translate(function: &Function) -> Option<Expr> {
                 right: Box::new(call(&format!("toInterval{unit}"), vec![amount.clone()])),
             })
         }
+        ("mapkeys", [map]) => Some(call("map_keys", vec![map.clone()])),
+        ("mapvalues", [map]) => Some(call("map_values", vec![map.clone()])),
+        ("mapfromarrays", [keys, values]) => Some(call("map", vec![keys.clone(), values.clone()])),
+        ("mapcontains", [map, key]) => {
+            let keys = call("map_keys", vec![map.clone()]);
+            Some(call(
+                "toUInt8",
+                vec![call("array_has", vec![keys, key.clone()])],
+            ))
+        }
+        ("mapfilter", [Expr::Lambda(lambda), map]) => map_filter(lambda, map),
         ("arraystringconcat", [array]) => {
             Some(call("array_to_string", vec![array.clone(), text("")]))
         }
@@ -201,6 +228,39 @@ pub(super) fn translate(function: &Function) -> Option<Expr> {
     }
 }
 
+/// `mapFilter((k, v) -> cond, m)`: the map of the keys `arrayFilter` keeps and of the values
+/// it keeps, the second filter's lambda taking its parameters the other way round.
+fn map_filter(lambda: &LambdaFunction, map: &Expr) -> Option<Expr> {
+    let OneOrManyWithParens::Many(params) = &lambda.params else {
+        return None;
+    };
+    let [key, value] = params.as_slice() else {
+        return None;
+    };
+    let swapped = LambdaFunction {
+        params: OneOrManyWithParens::Many(vec![value.clone(), key.clone()]),
+        ..lambda.clone()
+    };
+    let keys = call("map_keys", vec![map.clone()]);
+    let values = call("map_values", vec![map.clone()]);
+    let filtered = |lambda: LambdaFunction, first: &Expr, second: &Expr| {
+        let Expr::Function(filter) = call(
+            "arrayFilter",
+            vec![Expr::Lambda(lambda), first.clone(), second.clone()],
+        ) else {
+            return None;
+        };
+        lambda_call(&filter)
+    };
+    Some(call(
+        "map",
+        vec![
+            filtered(lambda.clone(), &keys, &values)?,
+            filtered(swapped, &values, &keys)?,
+        ],
+    ))
+}
+
 /// `f(x, y -> body, a, b)` as `f('x,y', '<body>', a, b, captures...)`.
 fn lambda_call(function: &Function) -> Option<Expr> {
     let mut args = arguments(function)?;
@@ -216,12 +276,8 @@ fn lambda_call(function: &Function) -> Option<Expr> {
         return Some(call(name, vec![text("x"), text("x"), array.clone()]));
     };
     let params: Vec<String> = match &lambda.params {
-        datafusion::sql::sqlparser::ast::OneOrManyWithParens::One(param) => {
-            vec![param.name.value.clone()]
-        }
-        datafusion::sql::sqlparser::ast::OneOrManyWithParens::Many(params) => {
-            params.iter().map(|p| p.name.value.clone()).collect()
-        }
+        OneOrManyWithParens::One(param) => vec![param.name.value.clone()],
+        OneOrManyWithParens::Many(params) => params.iter().map(|p| p.name.value.clone()).collect(),
     };
     let mut body = (*lambda.body).clone();
     let mut captured: Vec<Expr> = Vec::new();

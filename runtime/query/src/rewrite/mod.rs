@@ -100,7 +100,7 @@ const TAKE_IF: &[&str] = &[
 ];
 
 pub fn rewrite(query: &mut Query) {
-    name_selected_expressions(query);
+    let _ = query.visit(&mut NameSelected);
     limit_by_as_window(query);
     let _ = query.visit(&mut ClauseRewriter);
     let _ = visit_expressions_mut(query, |expr| {
@@ -769,11 +769,20 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
     })
 }
 
-/// Gives the unaliased expressions of the outermost SELECT their ClickHouse names.
-fn name_selected_expressions(query: &mut Query) {
-    let SetExpr::Select(select) = query.body.as_mut() else {
-        return;
-    };
+/// Gives the unaliased expressions of every SELECT their ClickHouse names, so a subquery's
+/// or a pipe node's columns are called as ClickHouse calls them.
+struct NameSelected;
+
+impl VisitorMut for NameSelected {
+    type Break = ();
+
+    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
+        name_selected_expressions(select);
+        ControlFlow::Continue(())
+    }
+}
+
+fn name_selected_expressions(select: &mut Select) {
     for item in &mut select.projection {
         if let SelectItem::UnnamedExpr(expr) = item
             && !matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
