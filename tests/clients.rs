@@ -1,7 +1,8 @@
 //! The real clients against a real server: the classic tb CLI (`pip install tinybird-cli`)
 //! authenticates, pushes a `.datasource` file, appends CSV and NDJSON files, deletes rows,
 //! lists, analyses files, replaces, truncates and removes the data source, pushes, calls,
-//! publishes and pulls pipes, and manages tokens, as a user would at a terminal.
+//! publishes and pulls pipes, and manages tokens, as a user would at a terminal; the Python
+//! clients `verdin` and `tinybird-python-sdk` append events and call an endpoint.
 
 mod support;
 
@@ -11,6 +12,7 @@ use std::process::Command;
 use support::{ADMIN_TOKEN, Colibri, python_tools, temp_dir};
 
 const TINYBIRD_CLI: &str = "tinybird-cli==6.5.5";
+const PYTHON_CLIENTS: &[&str] = &["verdin==0.5.3", "tinybird-python-sdk==0.3.7"];
 
 /// Runs `tb` in `project`; panics with its output unless it succeeds. Returns its stdout.
 fn tb(bin: &Path, project: &Path, args: &[&str]) -> String {
@@ -272,4 +274,63 @@ fn the_tb_cli_pushes_calls_publishes_and_pulls_pipes_and_manages_tokens() {
 
     tb(&bin, &project, &["pipe", "rm", "sales_by_country", "--yes"]);
     assert_eq!(server.get("/v0/pipes/sales_by_country").status, 404);
+}
+
+/// What the Python clients do: each appends events, a pipe is published over them, and each
+/// calls it; prints the endpoint's answers as JSON.
+const PYTHON_CLIENTS_SCRIPT: &str = r#"
+import json, sys, requests
+from verdin import tinybird
+from tb.api import API
+from tb.datasource import Datasource
+
+host, token = sys.argv[1], sys.argv[2]
+client = tinybird.Client(token, api=host)
+client.datasource("visits").send_events(
+    [{"page": "/home", "ms": 10}, {"page": "/docs", "ms": 30}], wait=True
+)
+with Datasource("visits", token, api_url=host) as sdk:
+    sdk << {"page": "/home", "ms": 20}
+pipe = {
+    "name": "visits_by_page",
+    "nodes": [{
+        "sql": "%\nSELECT page, count() AS visits, sum(ms) AS ms FROM visits "
+               "WHERE page = {{String(page, '/home')}} GROUP BY page",
+        "type": "endpoint",
+    }],
+}
+requests.post(f"{host}/v0/pipes", json=pipe, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+answers = {
+    "verdin": client.pipe("visits_by_page").query({"page": "/docs"}).data,
+    "sdk": API(token, host).get("/pipes/visits_by_page.json", params={"page": "/home"}).json()["data"],
+}
+print(json.dumps(answers))
+"#;
+
+#[test]
+fn the_python_clients_append_events_and_call_an_endpoint() {
+    let mut packages = vec![TINYBIRD_CLI];
+    packages.extend(PYTHON_CLIENTS);
+    let bin = python_tools(&packages);
+    let server = Colibri::start();
+    let output = Command::new(bin.join("python"))
+        .args(["-c", PYTHON_CLIENTS_SCRIPT, &server.base, ADMIN_TOKEN])
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answers: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        answers["verdin"],
+        serde_json::json!([{"page": "/docs", "visits": 1, "ms": 30}])
+    );
+    assert_eq!(
+        answers["sdk"],
+        serde_json::json!([{"page": "/home", "visits": 2, "ms": 30}])
+    );
+    assert_eq!(server.count("visits"), 3);
 }
