@@ -388,6 +388,24 @@ fn pipe_scopes_guard_reading_creating_and_dropping() {
         &reader,
     );
     assert_eq!(escape.status, 403, "{}", escape.text());
+    for query in [
+        "SELECT count() AS n FROM sales",
+        "WITH x AS (SELECT * FROM sales) SELECT count() AS n FROM x, _",
+    ] {
+        let around = server.get_as(
+            &format!("/v0/pipes/sales_by_country.json?q={}", encode(query)),
+            &reader,
+        );
+        assert_eq!(around.status, 403, "{query}: {}", around.text());
+    }
+    let own_nodes = server.get_as(
+        &format!(
+            "/v0/pipes/sales_by_country.json?q={}",
+            encode("SELECT count() AS n FROM filtered")
+        ),
+        &reader,
+    );
+    assert_eq!(own_nodes.json()["data"], json!([{"n": 4}]));
     assert_eq!(
         server
             .get_as("/v0/pipes/sales_by_country.json", &other)
@@ -420,4 +438,101 @@ fn pipe_scopes_guard_reading_creating_and_dropping() {
     };
     assert_eq!(drop(&creator), 403);
     assert_eq!(drop(ADMIN_TOKEN), 204);
+}
+
+#[test]
+fn the_query_api_renders_templates_and_reads_a_pipeline() {
+    let data = support::temp_dir("query-api-pipes");
+    let reader = support::create_token(&data, "reader", &["PIPES:READ:sales_by_country"]);
+    let server = Colibri::start_in(&data, &[]);
+    seeded(&server);
+    create_sales_pipe(&server);
+
+    // A `%` query is a template; the other parameters are its variables (PIPE-QAPI-03).
+    let template = "% SELECT count() AS n FROM sales WHERE amount > {{Int32(min_amount, 0)}}";
+    let get = server.get(&format!("/v0/sql?q={}&min_amount=15", encode(template)));
+    assert_eq!(get.status, 200, "{}", get.text());
+    assert_eq!(get.json()["data"], json!([{"n": 3}]));
+    let post = post_json(
+        &server,
+        "/v0/sql",
+        &json!({"q": template, "min_amount": 35}),
+    );
+    assert_eq!(post.json()["data"], json!([{"n": 1}]));
+    let form = server.post_form(
+        "/v0/sql?min_amount=25",
+        format!("q={}", encode(template)).as_bytes(),
+    );
+    assert_eq!(form.json()["data"], json!([{"n": 2}]));
+    let wrong = server.get(&format!("/v0/sql?q={}&min_amount=lots", encode(template)));
+    assert_eq!(wrong.status, 400, "{}", wrong.text());
+    assert!(wrong.error_message().contains("'lots'"), "{}", wrong.text());
+    // Without the `%`, braces are the engine's to read.
+    let plain = server.get(&format!("/v0/sql?q={}", encode("SELECT '{{x}}' AS t")));
+    assert_eq!(plain.json()["data"], json!([{"t": "{{x}}"}]));
+
+    // `pipeline`: `_` is the pipe's result, with its parameters (PIPE-QAPI-01).
+    let sql = "SELECT country FROM _ ORDER BY country FORMAT JSON";
+    let piped = server.get(&format!(
+        "/v0/sql?q={}&pipeline=sales_by_country&start=2024-03-02",
+        encode(sql)
+    ));
+    assert_eq!(piped.status, 200, "{}", piped.text());
+    assert_eq!(
+        piped.json()["data"],
+        json!([{"country": "ES"}, {"country": "FR"}])
+    );
+    // A pipe reader reads the pipe's result through the Query API too, not its sources.
+    let as_reader = server.get_as(
+        &format!("/v0/sql?q={}&pipeline=sales_by_country", encode(sql)),
+        &reader,
+    );
+    assert_eq!(as_reader.status, 200, "{}", as_reader.text());
+    assert_eq!(as_reader.json()["rows"], 3);
+    let around = server.get_as(
+        &format!(
+            "/v0/sql?q={}&pipeline=sales_by_country",
+            encode("SELECT count() FROM sales")
+        ),
+        &reader,
+    );
+    assert_eq!(around.status, 403, "{}", around.text());
+}
+
+#[test]
+fn every_endpoint_and_query_api_call_is_recorded_in_pipe_stats_rt() {
+    let server = Colibri::start_with(&["--flush-interval-ms", "100"]);
+    seeded(&server);
+    create_sales_pipe(&server);
+    // The header's token is the one used; the URL is recorded without `token`.
+    assert_eq!(
+        endpoint(&server, "country=ES&token=not-recorded").status,
+        200
+    );
+    assert_eq!(endpoint(&server, "top=x").status, 400);
+    assert_eq!(server.get("/v0/sql?q=SELECT+1").status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let rows = server.sql(
+        "SELECT pipe_name, status_code, error, url, parameters, result_rows, token_name, method \
+         FROM tinybird.pipe_stats_rt WHERE pipe_name = 'sales_by_country' \
+         ORDER BY start_datetime, status_code FORMAT JSON",
+    );
+    assert_eq!(
+        rows["data"],
+        json!([
+            {"pipe_name": "sales_by_country", "status_code": 200, "error": 0,
+             "url": "/v0/pipes/sales_by_country.json?country=ES", "parameters": {"country": "ES"},
+             "result_rows": 1, "token_name": "admin token", "method": "GET"},
+            {"pipe_name": "sales_by_country", "status_code": 400, "error": 1,
+             "url": "/v0/pipes/sales_by_country.json?top=x", "parameters": {"top": "x"},
+             "result_rows": 0, "token_name": "admin token", "method": "GET"},
+        ])
+    );
+    let query_api = server.sql(
+        "SELECT count() AS n FROM tinybird.pipe_stats_rt WHERE pipe_id = 'query_api' FORMAT JSON",
+    );
+    assert!(
+        query_api["data"][0]["n"].as_u64().unwrap() >= 1,
+        "{query_api}"
+    );
 }

@@ -2,7 +2,7 @@
 //! node with its description and SQL indented by four spaces, and `TYPE ENDPOINT` on the
 //! published node, so `tb pull` gets back what `tb push` sent.
 
-use crate::model::Definition;
+use colibri_pipeline::Definition;
 
 fn block(out: &mut String, keyword: &str, text: &str) {
     out.push_str(keyword);
@@ -72,7 +72,7 @@ pub fn render(definition: &Definition) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Node;
+    use colibri_pipeline::Node;
 
     #[test]
     fn renders_description_nodes_sql_and_type() {

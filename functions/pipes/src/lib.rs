@@ -6,12 +6,12 @@
 //! as this component writes it; the host plans every node when it is saved, and runs an
 //! endpoint's statement reading the data sources the pipe reads on its caller's behalf.
 
-mod compose;
 mod datafile;
 mod model;
 
 use colibri_guest::{ApiError, Params, catalog, header, json, query, respond, types};
-use model::{Attributes, Definition, Node};
+use colibri_pipeline::{Definition, Node, analyze, existing};
+use model::Attributes;
 use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
@@ -69,7 +69,7 @@ fn route(request: &Request) -> Result<Response, ApiError> {
             };
             match method {
                 Method::Get if datafile => {
-                    let (_, definition) = model::existing(name)?;
+                    let (_, definition) = existing(name)?;
                     Ok(Response::builder()
                         .status(200)
                         .header("content-type", "text/plain")
@@ -77,12 +77,12 @@ fn route(request: &Request) -> Result<Response, ApiError> {
                         .build())
                 }
                 Method::Get => {
-                    let (pipe, definition) = model::existing(name)?;
+                    let (pipe, definition) = existing(name)?;
                     Ok(json(200, &pipe_object(request, &pipe, &definition)))
                 }
                 Method::Put => update_pipe(request, name, &params),
                 Method::Delete => {
-                    model::existing(name)?;
+                    existing(name)?;
                     catalog::drop_pipe(name)?;
                     Ok(Response::builder().status(204).body(Vec::new()).build())
                 }
@@ -92,7 +92,7 @@ fn route(request: &Request) -> Result<Response, ApiError> {
         (Method::Post, [name, "nodes"]) => append_node(request, name, &params),
         (_, [name, "nodes", node]) => match method {
             Method::Get => {
-                let (_, definition) = model::existing(name)?;
+                let (_, definition) = existing(name)?;
                 let index = node_index(&definition, node)?;
                 Ok(json(
                     200,
@@ -260,7 +260,7 @@ fn create(request: &Request, params: &Params) -> Result<Response, ApiError> {
     if existing.is_some() {
         return Err(ApiError::new(409, format!("Pipe '{name}' already exists")));
     }
-    let reads = compose::analyze(&mut definition)?;
+    let reads = analyze(&mut definition)?;
     let pipe = catalog::create_pipe(&types::NewPipe {
         name,
         definition: definition.to_json_text(),
@@ -271,7 +271,7 @@ fn create(request: &Request, params: &Params) -> Result<Response, ApiError> {
 
 /// Checks a pipe's nodes and saves it again (as `name`).
 fn save(pipe: &str, name: &str, mut definition: Definition) -> Result<types::Pipe, ApiError> {
-    let reads = compose::analyze(&mut definition)?;
+    let reads = analyze(&mut definition)?;
     Ok(catalog::update_pipe(
         pipe,
         &types::NewPipe {
@@ -284,7 +284,7 @@ fn save(pipe: &str, name: &str, mut definition: Definition) -> Result<types::Pip
 
 /// `PUT /v0/pipes/{name}` (PIPE-CRUD-05): a new name and/or description.
 fn update_pipe(request: &Request, name: &str, params: &Params) -> Result<Response, ApiError> {
-    let (pipe, mut definition) = model::existing(name)?;
+    let (pipe, mut definition) = existing(name)?;
     if let Some(description) = params.get("description") {
         definition.description = Some(description.to_string());
     }
@@ -310,7 +310,7 @@ fn body_sql(request: &Request) -> Result<Option<String>, ApiError> {
 
 /// `POST /v0/pipes/{pipe}/nodes` (PIPE-CRUD-07): the SQL is the body.
 fn append_node(request: &Request, name: &str, params: &Params) -> Result<Response, ApiError> {
-    let (pipe, mut definition) = model::existing(name)?;
+    let (pipe, mut definition) = existing(name)?;
     let sql = body_sql(request)?
         .ok_or_else(|| ApiError::bad_request("The node's SQL (the request body) is empty"))?;
     let node_name = node_name(params.get("name"), &pipe.name, definition.nodes.len())?;
@@ -342,7 +342,7 @@ fn update_node(
     node: &str,
     params: &Params,
 ) -> Result<Response, ApiError> {
-    let (pipe, mut definition) = model::existing(name)?;
+    let (pipe, mut definition) = existing(name)?;
     let index = node_index(&definition, node)?;
     if let Some(new_name) = params.get("name").filter(|n| !n.is_empty()) {
         let new_name = node_name(Some(new_name), &pipe.name, index)?;
@@ -365,7 +365,7 @@ fn update_node(
     if let Some(description) = params.get("description") {
         definition.nodes[index].description = Some(description.to_string());
     }
-    definition.nodes[index].updated_at = model::now();
+    definition.nodes[index].updated_at = colibri_pipeline::now();
     let saved = save(&pipe.id, &pipe.name, definition.clone())?;
     let definition = Definition::of(&saved)?;
     Ok(json(
@@ -376,7 +376,7 @@ fn update_node(
 
 /// `DELETE /v0/pipes/{pipe}/nodes/{node}` (PIPE-CRUD-09): 204; a published node stays.
 fn delete_node(name: &str, node: &str) -> Result<Response, ApiError> {
-    let (pipe, mut definition) = model::existing(name)?;
+    let (pipe, mut definition) = existing(name)?;
     let index = node_index(&definition, node)?;
     if definition.endpoint_index() == Some(index) {
         return Err(ApiError::bad_request(format!(
@@ -394,7 +394,7 @@ fn delete_node(name: &str, node: &str) -> Result<Response, ApiError> {
 
 /// `POST|DELETE /v0/pipes/{pipe}/nodes/{node}/endpoint` (PIPE-EP-01..03).
 fn publish(request: &Request, name: &str, node: &str, on: bool) -> Result<Response, ApiError> {
-    let (pipe, mut definition) = model::existing(name)?;
+    let (pipe, mut definition) = existing(name)?;
     let index = node_index(&definition, node)?;
     let id = definition.nodes[index].id.clone();
     if on {
@@ -413,29 +413,33 @@ fn publish(request: &Request, name: &str, node: &str, on: bool) -> Result<Respon
 /// `GET|POST /v0/pipes/{name}.{format}` (PIPE-CALL): the published node, run with the
 /// request's parameters, encoded as the extension says.
 fn call_endpoint(name: &str, format: &str, params: &Params) -> Result<Response, ApiError> {
-    let (pipe, definition) = model::existing(name)?;
+    let (pipe, definition) = existing(name)?;
     let index = definition.endpoint_index().ok_or_else(|| {
         ApiError::new(
             404,
             format!("Pipe '{}' has no published endpoint", pipe.name),
         )
     })?;
-    let statement = compose::statement(
-        &definition,
-        index,
-        compose::variables(params),
-        params.get("q").filter(|q| !q.trim().is_empty()),
-    )?;
+    let mut nodes =
+        colibri_pipeline::rendered_nodes(&definition, index, colibri_pipeline::variables(params))?;
     let settings: Vec<(String, String)> = params
         .pairs()
         .filter(|(k, _)| k.starts_with("output_format_"))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let output = query::execute_for_pipe(
-        &pipe.id,
-        &format!("{statement}\nFORMAT {format}"),
-        &settings,
-    )?;
+    // The extension chooses the format (PIPE-CALL-07).
+    let query = match params.get("q").filter(|q| !q.trim().is_empty()) {
+        Some(query) => Some(format!(
+            "{}\nFORMAT {format}",
+            query.trim().trim_end_matches(';')
+        )),
+        None => {
+            let (_, last) = nodes.last_mut().expect("the endpoint node");
+            *last = format!("{}\nFORMAT {format}", last.trim().trim_end_matches(';'));
+            None
+        }
+    };
+    let output = query::execute_for_pipe(&pipe.id, &nodes, query.as_deref(), &settings)?;
     Ok(Response::builder()
         .status(200)
         .header("content-type", output.content_type)

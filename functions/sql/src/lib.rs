@@ -1,6 +1,9 @@
 //! `/v0/sql`: the Query API. Reads the SQL from `?q=` (GET), or from a POST body — JSON
-//! `{"q": ...}`, a form with `q`, or the raw SQL — and hands it to the host's query
-//! capability, which runs it as the caller and encodes the result in the requested format.
+//! `{"q": ...}`, a form with `q`, or the raw SQL — renders it when it is a template
+//! (a leading `%`, with the other parameters as variables, PIPE-QAPI-03), and hands it to
+//! the host's query capability, which runs it as the caller and encodes the result in the
+//! requested format. With `pipeline`, the SQL reads that pipe's result as `_`
+//! (PIPE-QAPI-01), through the pipe's own access to its data sources.
 
 use colibri_guest::{ApiError, Params, header, query, respond};
 use spin_sdk::http::{Method, Request, Response};
@@ -66,17 +69,31 @@ fn form_has_q(body: &[u8]) -> bool {
 
 fn run(request: &Request) -> Result<Response, ApiError> {
     let (sql, params) = read_request(request)?;
-    if sql.trim_start().starts_with('%') {
-        return Err(ApiError::bad_request(
-            "Templates (queries starting with %) are not supported by /v0/sql yet",
-        ));
-    }
     let settings: Vec<(String, String)> = params
         .pairs()
         .filter(|(k, _)| k.starts_with("output_format_"))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let output = query::execute(&sql, &settings)?;
+    let variables = colibri_pipeline::variables(&params);
+    let output = match params.get("pipeline").filter(|p| !p.is_empty()) {
+        Some(pipeline) => {
+            let (pipe, definition) = colibri_pipeline::existing(pipeline)?;
+            let nodes = colibri_pipeline::rendered_nodes(
+                &definition,
+                definition.result_index(),
+                variables,
+            )?;
+            query::execute_for_pipe(&pipe.id, &nodes, Some(&sql), &settings)?
+        }
+        None => {
+            let context = colibri_templates::Context {
+                variables,
+                ..Default::default()
+            };
+            let sql = colibri_pipeline::render(&sql, &context)?.sql;
+            query::execute(&sql, &settings)?
+        }
+    };
     Ok(Response::builder()
         .status(200)
         .header("content-type", output.content_type)

@@ -909,7 +909,11 @@ impl colibri::platform::query::Host for Capabilities {
         Ok(output.into())
     }
 
-    async fn check(&mut self, sql: String) -> Result<Vec<String>, Error> {
+    async fn check(&mut self, nodes: Vec<(String, String)>) -> Result<Vec<String>, Error> {
+        let Some(((_, last), earlier)) = nodes.split_last() else {
+            return Err(error(ErrorKind::BadRequest, "There is no node to check"));
+        };
+        let sql = colibri_query::with_nodes(earlier, last);
         Ok(self.services.query.check(&sql, self).await?)
     }
 
@@ -920,10 +924,28 @@ impl colibri::platform::query::Host for Capabilities {
     async fn execute_for_pipe(
         &mut self,
         pipe: String,
-        sql: String,
+        nodes: Vec<(String, String)>,
+        query: Option<String>,
         settings: Vec<(String, String)>,
     ) -> Result<colibri::platform::query::Output, Error> {
         let pipe = self.readable_pipe(&pipe)?;
+        let Some(((_, last), earlier)) = nodes.split_last() else {
+            return Err(error(ErrorKind::BadRequest, "The pipe has no node to run"));
+        };
+        let sql = match &query {
+            None => colibri_query::with_nodes(earlier, last),
+            Some(query) => {
+                // The caller's own SQL reads the nodes, `_`, and what the caller may read.
+                for table in self.services.query.tables(query)? {
+                    if table != "_" && !nodes.iter().any(|(name, _)| *name == table) {
+                        self.resolve(&table, false)?;
+                    }
+                }
+                let mut all = nodes.clone();
+                all.push(("_".to_string(), last.clone()));
+                colibri_query::with_nodes(&all, query)
+            }
+        };
         let settings = output_settings(&settings);
         let through = ThroughPipe {
             capabilities: self,

@@ -7,6 +7,7 @@ mod coercion;
 mod dialect;
 mod format;
 mod functions;
+mod nodes;
 mod rewrite;
 mod semantics;
 
@@ -28,6 +29,7 @@ use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use format::{Format, Settings};
+pub use nodes::with_nodes;
 
 /// Longest SQL text accepted.
 pub const MAX_SQL_BYTES: usize = 8 * 1024;

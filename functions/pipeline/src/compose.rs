@@ -1,9 +1,8 @@
-//! A pipe's nodes as one statement (PIPE-MODEL-05): each node's template rendered with the
-//! request's parameters (all nodes share them, TPL-VAR-02), and the nodes before the one that
-//! runs given to it as common table expressions named after them, so a node reads an earlier
-//! node by name before any data source of that name. When a node is saved, every node is
-//! rendered in analysis mode and planned by the host, which finds its parameters, the tables
-//! it reads and its errors before anyone calls it (PIPE-CRUD-10, TPL-ANA-01).
+//! A pipe's nodes rendered: each node's template with the request's parameters (all nodes
+//! share them, TPL-VAR-02), for the host to run as one statement (PIPE-MODEL-05). When a
+//! node is saved, every node is rendered in analysis mode and planned by the host, which
+//! finds its parameters, the tables it reads and its errors before anyone calls it
+//! (PIPE-CRUD-10, TPL-ANA-01).
 
 use std::collections::HashMap;
 
@@ -11,7 +10,7 @@ use colibri_guest::{ApiError, Params, query};
 use colibri_templates::{Context, Param};
 use serde_json::{Value, json};
 
-use crate::model::Definition;
+use crate::definition::Definition;
 
 /// Request parameters that are never template variables (PIPE-CALL-04).
 fn is_reserved(name: &str) -> bool {
@@ -30,64 +29,27 @@ pub fn variables(params: &Params) -> HashMap<String, String> {
         .collect()
 }
 
-/// Renders one node's SQL; a template error is answered as the template says (TPL-FN-09).
-fn render(sql: &str, context: &Context) -> Result<colibri_templates::Rendered, ApiError> {
+/// Renders SQL (a template when it starts with `%`); a template error is answered as the
+/// template says (TPL-FN-09).
+pub fn render(sql: &str, context: &Context) -> Result<colibri_templates::Rendered, ApiError> {
     colibri_templates::render(sql, context).map_err(|e| ApiError::with_body(e.status, e.body))
 }
 
-/// `statement` with `nodes` (name, SQL) as common table expressions; a statement with a
-/// `WITH` list of its own gets them at the head of it.
-pub fn with_nodes(nodes: &[(String, String)], statement: &str) -> String {
-    let statement = statement.trim().trim_end_matches(';').trim_end();
-    if nodes.is_empty() {
-        return statement.to_string();
-    }
-    let list: Vec<String> = nodes
-        .iter()
-        .map(|(name, sql)| {
-            let sql = sql.trim().trim_end_matches(';');
-            format!("`{name}` AS (\n{sql}\n)")
-        })
-        .collect();
-    let list = list.join(",\n");
-    let own_with = statement.get(..5).is_some_and(|head| {
-        head.eq_ignore_ascii_case("WITH ") || head.eq_ignore_ascii_case("WITH\n")
-    });
-    if own_with {
-        format!("WITH {list},\n{}", &statement[5..])
-    } else {
-        format!("WITH {list}\n{statement}")
-    }
-}
-
-/// The statement that runs node `index` of a pipe for a request's `variables`: the node and
-/// every node before it rendered; with `query` (the `q` parameter, PIPE-CALL-07), that query
-/// over the node's result, which it reads as `_`.
-pub fn statement(
+/// The nodes that run node `index` of a pipe for a request's `variables`, rendered, in
+/// order, `index` last (the host makes them one statement).
+pub fn rendered_nodes(
     definition: &Definition,
     index: usize,
     variables: HashMap<String, String>,
-    query: Option<&str>,
-) -> Result<String, ApiError> {
+) -> Result<Vec<(String, String)>, ApiError> {
     let context = Context {
         variables,
         ..Context::default()
     };
-    let mut nodes = Vec::with_capacity(index + 1);
-    for node in &definition.nodes[..=index] {
-        nodes.push((node.name.clone(), render(&node.sql, &context)?.sql));
-    }
-    match query {
-        Some(query) => {
-            let result = nodes[index].1.clone();
-            nodes.push(("_".to_string(), result));
-            Ok(with_nodes(&nodes, query))
-        }
-        None => {
-            let (_, last) = nodes.pop().expect("the node itself");
-            Ok(with_nodes(&nodes, &last))
-        }
-    }
+    definition.nodes[..=index]
+        .iter()
+        .map(|node| Ok((node.name.clone(), render(&node.sql, &context)?.sql)))
+        .collect()
 }
 
 fn param_json(param: &Param) -> Value {
@@ -141,8 +103,8 @@ pub fn analyze(definition: &mut Definition) -> Result<Vec<String>, ApiError> {
         }
         // The host plans the node after the nodes before it, as the caller; what it reads
         // directly (earlier nodes included) are its dependencies.
-        let tables =
-            query::check(&with_nodes(&earlier, &rendered.sql)).map_err(|e| in_node(e.into()))?;
+        earlier.push((node.name.clone(), rendered.sql.clone()));
+        let tables = query::check(&earlier).map_err(|e| in_node(e.into()))?;
         for table in tables {
             if !table.contains('.') && !reads.contains(&table) {
                 reads.push(table);
@@ -151,7 +113,6 @@ pub fn analyze(definition: &mut Definition) -> Result<Vec<String>, ApiError> {
         let dependencies = query::tables(&rendered.sql).map_err(|e| in_node(e.into()))?;
         node.params = rendered.params.iter().map(param_json).collect();
         node.dependencies = dependencies;
-        earlier.push((node.name.clone(), rendered.sql));
     }
     Ok(reads)
 }
@@ -159,20 +120,6 @@ pub fn analyze(definition: &mut Definition) -> Result<Vec<String>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn earlier_nodes_become_common_table_expressions() {
-        let nodes = vec![("a".to_string(), "SELECT 1 AS x -- one".to_string())];
-        assert_eq!(
-            with_nodes(&nodes, "SELECT * FROM a;"),
-            "WITH `a` AS (\nSELECT 1 AS x -- one\n)\nSELECT * FROM a"
-        );
-        assert_eq!(
-            with_nodes(&nodes, "with b AS (SELECT 2) SELECT * FROM a, b"),
-            "WITH `a` AS (\nSELECT 1 AS x -- one\n),\nb AS (SELECT 2) SELECT * FROM a, b"
-        );
-        assert_eq!(with_nodes(&[], " SELECT 1 "), "SELECT 1");
-    }
 
     #[test]
     fn reserved_parameters_are_not_variables() {
