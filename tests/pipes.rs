@@ -130,11 +130,19 @@ fn a_pipe_is_created_read_listed_and_dropped() {
     let taken = server.send_events("sales_by_country", "{\"a\": 1}", true);
     assert_eq!(taken.status, 409, "{}", taken.text());
 
+    // A data source pipes read is dropped only with force (DS-X5).
+    let dry = server.delete("/v0/datasources/sales?dry_run=true");
+    assert_eq!(dry.json()["dependent_pipes"], json!(["sales_by_country"]));
+    let refused = server.delete("/v0/datasources/sales");
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    assert!(refused.error_message().contains("sales_by_country"));
+
     let dropped = server.delete("/v0/pipes/sales_by_country");
     assert_eq!(dropped.status, 204, "{}", dropped.text());
     assert_eq!(server.get("/v0/pipes/sales_by_country").status, 404);
     assert_eq!(endpoint(&server, "").status, 404);
     assert_eq!(server.get("/v0/pipes").json()["pipes"], json!([]));
+    assert_eq!(server.delete("/v0/datasources/sales").status, 204);
 }
 
 #[test]

@@ -187,17 +187,28 @@ fn delete_rows(name: &str, params: &Params, authority: &str) -> Result<Response,
     Ok(job_envelope(job_json(&job, authority)?, &["delete_id"]))
 }
 
-/// `DELETE /v0/datasources/{name}` (DS-X*): with `dry_run=true` the dependencies that would
-/// stop the drop (none can exist until pipes do), else the drop itself.
+/// `DELETE /v0/datasources/{name}` (DS-X*): with `dry_run=true` the pipes that read it,
+/// else the drop itself, refused while pipes read it unless `force=true` (DS-X5).
 fn drop_datasource(name: &str, params: &Params) -> Result<Response, ApiError> {
     let datasource = existing(name)?;
+    let pipes = catalog::dependent_pipes(&datasource.id)?;
     if params.flag("dry_run")?.unwrap_or(false) {
         return Ok(json(
             200,
             &serde_json::json!({
-                "dependent_pipes": [],
-                "dependencies": { "pipes": [], "materializations": [] },
+                "dependent_pipes": pipes,
+                "dependencies": { "pipes": pipes, "materializations": [] },
             }),
+        ));
+    }
+    if !pipes.is_empty() && !params.flag("force")?.unwrap_or(false) {
+        return Err(ApiError::new(
+            409,
+            format!(
+                "Data Source '{}' is read by the pipes {}: drop it with force=true, or change them first",
+                datasource.name,
+                pipes.join(", ")
+            ),
         ));
     }
     catalog::drop_datasource(&datasource.id)?;

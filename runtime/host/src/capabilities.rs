@@ -673,6 +673,18 @@ impl colibri::platform::catalog::Host for Capabilities {
             .await?)
     }
 
+    async fn dependent_pipes(&mut self, datasource: String) -> Result<Vec<String>, Error> {
+        let target = self.existing(&datasource)?;
+        Ok(self
+            .storage()
+            .catalog()
+            .pipes()
+            .into_iter()
+            .filter(|pipe| pipe.reads.contains(&target.id))
+            .map(|pipe| pipe.name)
+            .collect())
+    }
+
     async fn get_pipe(&mut self, name_or_id: String) -> Result<Option<Pipe>, Error> {
         match self.readable_pipe(&name_or_id) {
             Ok(pipe) => Ok(Some(self.describe_pipe(&pipe))),
