@@ -51,11 +51,9 @@ fn url_imports_run_as_jobs_the_jobs_api_reports() {
     assert_eq!(envelope["job"]["kind"], "import", "{envelope}");
     assert_eq!(envelope["job"]["url"], url.as_str(), "{envelope}");
     assert_eq!(envelope["job"]["mode"], "create", "{envelope}");
-    assert!(
-        envelope["job_url"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!("/v0/jobs/{id}")),
+    assert_eq!(
+        envelope["job_url"],
+        format!("{}/v0/jobs/{id}", server.base),
         "{envelope}"
     );
     let job = wait_for_job(&server, &id);

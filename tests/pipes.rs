@@ -332,11 +332,9 @@ fn nodes_are_appended_changed_published_and_removed() {
     let published = server.post("/v0/pipes/staged/nodes/big/endpoint", b"");
     assert_eq!(published.status, 200, "{}", published.text());
     assert_eq!(published.json()["type"], "endpoint");
-    assert!(
-        published.json()["url"]
-            .as_str()
-            .unwrap()
-            .ends_with("/v0/pipes/staged.json")
+    assert_eq!(
+        published.json()["url"],
+        format!("{}/v0/pipes/staged.json", server.base)
     );
     assert_eq!(server.get("/v0/pipes/staged.json").json()["rows"], 3);
 

@@ -74,7 +74,7 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
             Ok(Response::builder().status(205).body(Vec::new()).build())
         }
         (Method::Post, path) if path.ends_with("/delete") => {
-            let authority = colibri_guest::header(request, "host").unwrap_or("localhost");
+            let authority = colibri_guest::authority(request);
             let params = with_form(request, params);
             delete_rows(path.trim_end_matches("/delete"), &params, authority)
         }

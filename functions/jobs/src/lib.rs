@@ -3,7 +3,7 @@
 //! and cancelled while waiting. The host keeps and runs the jobs; this component shapes them.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use colibri_guest::{ApiError, Params, header, job_json, jobs, json, respond};
+use colibri_guest::{ApiError, Params, job_json, jobs, json, respond};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
@@ -27,7 +27,7 @@ fn handle(request: Request) -> Response {
 
 fn route(request: &Request) -> Result<Response, ApiError> {
     let params = Params::of(request);
-    let authority = header(request, "host").unwrap_or("localhost");
+    let authority = colibri_guest::authority(request);
     let rest = request
         .path()
         .trim_end_matches('/')

@@ -9,7 +9,7 @@
 mod datafile;
 mod model;
 
-use colibri_guest::{ApiError, Params, catalog, header, json, query, respond, types};
+use colibri_guest::{ApiError, Params, authority, catalog, header, json, query, respond, types};
 use colibri_pipeline::{Definition, Node, analyze, existing};
 use model::Attributes;
 use serde_json::Value;
@@ -142,10 +142,6 @@ fn request_params(request: &Request) -> Result<Params, ApiError> {
         }
     }
     Ok(params)
-}
-
-fn authority(request: &Request) -> &str {
-    header(request, "host").unwrap_or("localhost")
 }
 
 fn pipe_object(request: &Request, pipe: &types::Pipe, definition: &Definition) -> Value {

@@ -249,3 +249,14 @@ impl Params {
 pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.header(name).and_then(|v| v.as_str())
 }
+
+/// The host the client called (`host:port`), for URLs in answers (`job_url`, a pipe's `url`):
+/// the authority of the request's URI, which the host fills from the `Host` header.
+pub fn authority(request: &Request) -> &str {
+    let uri = request.uri();
+    let after_scheme = uri.split_once("://").map_or(uri, |(_, rest)| rest);
+    match after_scheme.split(['/', '?']).next() {
+        Some(authority) if !authority.is_empty() => authority,
+        _ => "localhost",
+    }
+}
