@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Colibri benchmarks: events ingestion (batched NDJSON and single events), CSV import, web-analytics
-# queries over 10M rows, and the cost of the WebAssembly hop (the same trivial handler as a
+# queries over 10M rows, a parameterised endpoint over them, and the cost of the WebAssembly hop (the same trivial handler as a
 # component and as a native route).
 # Needs: a release build (made here), wrk (apt-get install wrk), python3; chdb and duckdb
 # (installed here with pip if missing) for the comparison with ClickHouse and DuckDB ingestion.
@@ -38,6 +38,9 @@ python3 bench/csv_import.py "http://127.0.0.1:$PORT" "$TOKEN" 1000000
 
 echo "== web-analytics queries over 10M rows: Colibri vs chDB vs DuckDB"
 python3 bench/analytics.py "http://127.0.0.1:$PORT" "$TOKEN" 10000000
+
+echo "== a parameterised API Endpoint over the same 10M events, and the same query through /v0/sql"
+python3 bench/endpoint.py "http://127.0.0.1:$PORT" "$TOKEN" 10000000
 
 cat > "$DATA/event.lua" <<'LUA'
 wrk.method = "POST"

@@ -542,3 +542,51 @@ fn every_endpoint_and_query_api_call_is_recorded_in_pipe_stats_rt() {
         "{query_api}"
     );
 }
+
+#[test]
+fn the_openapi_document_describes_every_readable_endpoint() {
+    let data = support::temp_dir("openapi");
+    let reader = support::create_token(&data, "reader", &["PIPES:READ:sales_by_country"]);
+    let server = Colibri::start_in(&data, &[]);
+    seeded(&server);
+    create_sales_pipe(&server);
+    let hidden = post_json(
+        &server,
+        "/v0/pipes",
+        &json!({"name": "hidden", "nodes": [{"sql": "SELECT 1 AS one", "type": "endpoint"}]}),
+    );
+    assert_eq!(hidden.status, 200, "{}", hidden.text());
+
+    let document = server.get_as("/v0/pipes/openapi.json", &reader);
+    assert_eq!(document.status, 200, "{}", document.text());
+    let document = document.json();
+    assert_eq!(document["openapi"], "3.0.3");
+    let paths = document["paths"].as_object().unwrap();
+    assert!(
+        paths.contains_key("/v0/pipes/sales_by_country.json"),
+        "{document}"
+    );
+    assert!(
+        paths.contains_key("/v0/pipes/sales_by_country.csv"),
+        "{document}"
+    );
+    assert!(!paths.keys().any(|p| p.contains("hidden")), "{document}");
+    let get = &paths["/v0/pipes/sales_by_country.json"]["get"];
+    assert_eq!(get["description"], "Sales per country");
+    let names: Vec<&str> = get["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["start", "country", "top"]);
+    assert_eq!(
+        get["parameters"][0]["schema"],
+        json!({"type": "string", "format": "date", "default": "2024-03-01"})
+    );
+    assert_eq!(get["parameters"][0]["description"], "First day");
+    assert_eq!(
+        get["parameters"][2]["schema"],
+        json!({"type": "integer", "format": "int32", "default": 10})
+    );
+}

@@ -2,12 +2,14 @@
 //! `sql`, listed, read (as JSON or as `.pipe` datafile text), renamed and dropped; nodes are
 //! appended, changed and removed; a node is published as the pipe's endpoint, which
 //! `GET|POST /v0/pipes/{name}.{json,csv,ndjson,parquet,prometheus}` runs with the request's
-//! parameters rendered into the nodes' templates. The catalog stores each pipe's definition
-//! as this component writes it; the host plans every node when it is saved, and runs an
-//! endpoint's statement reading the data sources the pipe reads on its caller's behalf.
+//! parameters rendered into the nodes' templates; `openapi.json` describes every endpoint the
+//! token can read. The catalog stores each pipe's definition as this component writes it; the
+//! host plans every node when it is saved, and runs an endpoint's nodes reading the data
+//! sources the pipe reads on its caller's behalf.
 
 mod datafile;
 mod model;
+mod openapi;
 
 use colibri_guest::{ApiError, Params, authority, catalog, header, json, query, respond, types};
 use colibri_pipeline::{Definition, Node, analyze, existing};
@@ -51,6 +53,14 @@ fn route(request: &Request) -> Result<Response, ApiError> {
     match (method, segments.as_slice()) {
         (Method::Get, []) => list(request, &params),
         (Method::Post, []) => create(request, &params),
+        (Method::Get, ["openapi.json"]) => {
+            let mut pipes = Vec::new();
+            for pipe in catalog::list_pipes()? {
+                let definition = Definition::of(&pipe)?;
+                pipes.push((pipe, definition));
+            }
+            Ok(json(200, &openapi::document(&pipes, authority(request))))
+        }
         (_, [name]) => {
             if let Some((pipe, format)) = endpoint_format(name) {
                 return match method {
