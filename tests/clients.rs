@@ -229,7 +229,7 @@ fn the_tb_cli_pushes_calls_publishes_and_pulls_pipes_and_manages_tokens() {
     let first = std::fs::read_to_string(pulled.join("pipes/sales_by_country.pipe")).unwrap();
     assert_eq!(
         first,
-        SALES_PIPE.split_once('\n').unwrap().1.replace(
+        SALES_PIPE.replace(
             "LIMIT {{Int32(top, 10)}}\n",
             "LIMIT {{Int32(top, 10)}}\nTYPE endpoint\n"
         )

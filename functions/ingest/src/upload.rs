@@ -4,6 +4,7 @@
 //! say the file is gzip.
 
 use std::io::Write;
+use std::sync::atomic::Ordering;
 
 use colibri_guest::{ApiError, Params, auth, limits};
 use futures_util::{Stream, StreamExt, TryStreamExt};
@@ -49,6 +50,7 @@ pub async fn receive<W: Write>(
         Some(name.trim().trim_matches('"').to_string())
     });
     let gzip_named = filename.as_deref().is_some_and(is_gzip_name);
+    let declared_length = header(&request, "content-length");
     let body = request.into_body_stream();
     let sizes = limits::current_sizes();
 
@@ -56,11 +58,14 @@ pub async fn receive<W: Write>(
         let max_multipart_bytes = sizes.multipart_bytes;
         let boundary = multer::parse_boundary(&content_type)
             .map_err(|e| ApiError::bad_request(format!("Invalid multipart Content-Type: {e}")))?;
-        let mut wire_bytes = 0u64;
+        // The bytes received so far, for an error to say how much of the body arrived.
+        let received = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = received.clone();
         let chunks = body.map(move |chunk| {
             let chunk = chunk.map_err(|e| std::io::Error::other(format!("{e:?}")))?;
-            wire_bytes += chunk.len() as u64;
-            if wire_bytes > max_multipart_bytes {
+            let total =
+                counted.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+            if total > max_multipart_bytes {
                 return Err(std::io::Error::other(too_large(max_multipart_bytes)));
             }
             Ok(multer::bytes::Bytes::from(chunk))
@@ -71,7 +76,14 @@ pub async fn receive<W: Write>(
                 Ok(io) => ApiError::from_io(*io),
                 Err(other) => ApiError::bad_request(format!("Invalid multipart body: {other}")),
             },
-            other => ApiError::bad_request(format!("Invalid multipart body: {other}")),
+            other => ApiError::bad_request(format!(
+                "Invalid multipart body: {other} (after {} bytes{})",
+                received.load(Ordering::Relaxed),
+                declared_length
+                    .as_deref()
+                    .map(|length| format!(" of the {length} the request declares"))
+                    .unwrap_or_default()
+            )),
         };
         while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
             let part = field.name().unwrap_or_default().to_string();

@@ -1,6 +1,7 @@
-//! A pipe as `.pipe` datafile text (PIPE-CRUD-04, DF-PIPE-08): the description, then each
-//! node with its description and SQL indented by four spaces, and `TYPE ENDPOINT` on the
-//! published node, so `tb pull` gets back what `tb push` sent.
+//! A pipe as `.pipe` datafile text (PIPE-CRUD-04, DF-PIPE-08): the `TOKEN ... READ` lines of
+//! the tokens that read it, the description, then each node with its description and SQL
+//! indented by four spaces, and `TYPE ENDPOINT` on the published node, so `tb pull` gets
+//! back what `tb push` sent.
 
 use colibri_pipeline::Definition;
 
@@ -39,8 +40,12 @@ fn dedent(text: &str) -> String {
     lines.join("\n")
 }
 
-pub fn render(definition: &Definition) -> String {
+/// The datafile of a pipe that the tokens named `readers` read (DF-PIPE-04).
+pub fn render(definition: &Definition, readers: &[String]) -> String {
     let mut out = String::new();
+    for reader in readers {
+        out.push_str(&format!("TOKEN \"{reader}\" READ\n"));
+    }
     if let Some(description) = definition
         .description
         .as_deref()
@@ -92,8 +97,8 @@ mod tests {
             nodes: vec![first, second],
         };
         assert_eq!(
-            render(&definition),
-            "DESCRIPTION >\n    Top pages\n\nNODE filtered\nDESCRIPTION >\n    First\nSQL >\n    SELECT 1 AS x\n\n\
+            render(&definition, &["dashboard".to_string()]),
+            "TOKEN \"dashboard\" READ\nDESCRIPTION >\n    Top pages\n\nNODE filtered\nDESCRIPTION >\n    First\nSQL >\n    SELECT 1 AS x\n\n\
              NODE endpoint\nSQL >\n    %\n    SELECT * FROM filtered\n      LIMIT {{Int32(n, 1)}}\nTYPE endpoint\n"
         );
     }

@@ -11,7 +11,9 @@ mod datafile;
 mod model;
 mod openapi;
 
-use colibri_guest::{ApiError, Params, authority, catalog, header, json, query, respond, types};
+use colibri_guest::{
+    ApiError, Params, authority, catalog, header, json, query, respond, tokens, types,
+};
 use colibri_pipeline::{Definition, Node, analyze, existing};
 use model::Attributes;
 use serde_json::Value;
@@ -79,11 +81,11 @@ fn route(request: &Request) -> Result<Response, ApiError> {
             };
             match method {
                 Method::Get if datafile => {
-                    let (_, definition) = existing(name)?;
+                    let (pipe, definition) = existing(name)?;
                     Ok(Response::builder()
                         .status(200)
                         .header("content-type", "text/plain")
-                        .body(datafile::render(&definition))
+                        .body(datafile::render(&definition, &readers(&pipe.name)))
                         .build())
                 }
                 Method::Get => {
@@ -451,6 +453,20 @@ fn call_endpoint(name: &str, format: &str, params: &Params) -> Result<Response, 
         .header("content-type", output.content_type)
         .body(output.body)
         .build())
+}
+
+/// The names of the tokens that read the pipe `name` (`PIPES:READ:<name>`); none when the
+/// caller may not list tokens.
+fn readers(name: &str) -> Vec<String> {
+    let scope = format!("PIPES:READ:{name}");
+    tokens::list_tokens()
+        .map(|all| {
+            all.into_iter()
+                .filter(|t| t.scopes.contains(&scope))
+                .map(|t| t.name)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `POST /v0/sql_tables` (what `tb push` asks of a node's SQL): the tables it reads, as
