@@ -49,6 +49,10 @@ ACTIONS = ["view", "click", "cart", "purchase"]
 STARTS = ["2024-01-01 00:00:00", "2024-01-10 00:00:00", "2024-01-20 00:00:00"]
 
 
+# The smallest endpoint: no table, one parameter; the layer's own cost in absolute terms.
+PING_NODE = "%\nSELECT {{Int32(n, 1)}} AS n"
+
+
 def parameters(i):
     return {"action": ACTIONS[i % 4], "country": COUNTRIES[i % 8],
             "start": STARTS[i % 3], "limit": str(5 + i % 10)}
@@ -75,9 +79,9 @@ def ensure_events():
     os.remove(path)
 
 
-def publish():
-    body = json.dumps({"name": "bench_top_pages",
-                       "nodes": [{"name": "top_pages", "sql": NODE, "type": "endpoint"}]})
+def publish(name, sql):
+    body = json.dumps({"name": name, "nodes": [{"name": name + "_0", "sql": sql,
+                                                 "type": "endpoint"}]})
     request = urllib.request.Request(
         url + "/v0/pipes?force=true", data=body.encode(), method="POST",
         headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
@@ -90,6 +94,14 @@ def endpoint(i):
 
 def query_api(i):
     return get("/v0/sql?" + urllib.parse.urlencode({"q": SQL.format(**parameters(i))}))
+
+
+def ping_endpoint(i):
+    return get("/v0/pipes/bench_ping.json?n=%d" % i)
+
+
+def ping_query_api(i):
+    return get("/v0/sql?" + urllib.parse.urlencode({"q": "SELECT %d AS n FORMAT JSON" % i}))
 
 
 def latencies(call):
@@ -130,7 +142,8 @@ def throughput(call, clients=4, seconds=10.0):
 
 def main():
     ensure_events()
-    publish()
+    publish("bench_top_pages", NODE)
+    publish("bench_ping", PING_NODE)
     for i in range(len(ACTIONS) * len(COUNTRIES)):
         assert json.loads(endpoint(i))["data"] == json.loads(query_api(i))["data"], i
     endpoint_times, endpoint_inside = latencies(endpoint)
@@ -146,12 +159,23 @@ def main():
         ms(statistics.median(sql_times)), ms(percentile(sql_times, 0.99)), rates["query_api"]))
     print("| In the host (`statistics.elapsed` of the Query API answers) | %s | %s | |" % (
         ms(statistics.median(sql_inside)), ms(percentile(sql_inside, 0.99))))
+    ping_times, _ = latencies(ping_endpoint)
+    ping_sql_times, ping_inside = latencies(ping_query_api)
+    print("| Smallest endpoint `GET /v0/pipes/bench_ping.json?n=...` | %s | %s | %.0f |" % (
+        ms(statistics.median(ping_times)), ms(percentile(ping_times, 0.99)),
+        throughput(ping_endpoint)))
+    print("| Query API `GET /v0/sql?q=SELECT n AS n` | %s | %s | %.0f |" % (
+        ms(statistics.median(ping_sql_times)), ms(percentile(ping_sql_times, 0.99)),
+        throughput(ping_query_api)))
     print()
     print("endpoint / Query API (p50): %.2fx; endpoint / in-host (p50): %.2fx; "
-          "in-host time of the endpoint's own queries (p50): %s" % (
+          "in-host time of the endpoint's own queries (p50): %s; "
+          "smallest endpoint / Query API (p50): %.2fx (in-host %s)" % (
               statistics.median(endpoint_times) / statistics.median(sql_times),
               statistics.median(endpoint_times) / statistics.median(sql_inside),
-              ms(statistics.median(endpoint_inside))))
+              ms(statistics.median(endpoint_inside)),
+              statistics.median(ping_times) / statistics.median(ping_sql_times),
+              ms(statistics.median(ping_inside))))
 
 
 if __name__ == "__main__":
