@@ -318,6 +318,9 @@ fn nodes_are_appended_changed_published_and_removed() {
         "{}",
         unknown.text()
     );
+    // A node named as a data source would hide it (PIPE-GEN-05).
+    let shadow = server.post("/v0/pipes/staged/nodes?name=sales", b"SELECT 1 AS one");
+    assert_eq!(shadow.status, 409, "{}", shadow.text());
     let bad_sql = server.post("/v0/pipes/staged/nodes?name=broken", b"SELEC 1");
     assert_eq!(bad_sql.status, 400, "{}", bad_sql.text());
     assert_eq!(

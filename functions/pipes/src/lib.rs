@@ -268,6 +268,7 @@ fn create(request: &Request, params: &Params) -> Result<Response, ApiError> {
     if existing.is_some() {
         return Err(ApiError::new(409, format!("Pipe '{name}' already exists")));
     }
+    check_node_names(&definition, &name)?;
     let reads = analyze(&mut definition)?;
     let pipe = catalog::create_pipe(&types::NewPipe {
         name,
@@ -279,6 +280,7 @@ fn create(request: &Request, params: &Params) -> Result<Response, ApiError> {
 
 /// Checks a pipe's nodes and saves it again (as `name`).
 fn save(pipe: &str, name: &str, mut definition: Definition) -> Result<types::Pipe, ApiError> {
+    check_node_names(&definition, name)?;
     let reads = analyze(&mut definition)?;
     Ok(catalog::update_pipe(
         pipe,
@@ -288,6 +290,28 @@ fn save(pipe: &str, name: &str, mut definition: Definition) -> Result<types::Pip
             reads,
         },
     )?)
+}
+
+/// A node may not be named as a data source or another pipe (PIPE-GEN-05): it would hide
+/// that data source from the nodes after it. (The same node name in several pipes is
+/// allowed: `tb push --force` pushes a `__checker` copy of a pipe.)
+fn check_node_names(definition: &Definition, pipe: &str) -> Result<(), ApiError> {
+    for node in &definition.nodes {
+        // What the caller may not see, it cannot read through the node either.
+        let taken_by_datasource = matches!(catalog::get_datasource(&node.name), Ok(Some(_)));
+        let taken_by_pipe =
+            matches!(catalog::get_pipe(&node.name), Ok(Some(other)) if other.name != pipe);
+        if taken_by_datasource || taken_by_pipe {
+            return Err(ApiError::new(
+                409,
+                format!(
+                    "Node '{}' has the name of a Data Source or Pipe: names must be unique",
+                    node.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `PUT /v0/pipes/{name}` (PIPE-CRUD-05): a new name and/or description.
