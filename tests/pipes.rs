@@ -308,6 +308,8 @@ fn nodes_are_appended_changed_published_and_removed() {
     );
     assert_eq!(appended.status, 200, "{}", appended.text());
     assert_eq!(appended.json()["name"], "big");
+    // The answer shows the node as analysed when it was saved.
+    assert_eq!(appended.json()["dependencies"], json!(["staged_0"]));
     let unknown = server.post(
         "/v0/pipes/staged/nodes?name=broken",
         b"SELECT * FROM nowhere",

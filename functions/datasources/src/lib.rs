@@ -75,10 +75,10 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
         }
         (Method::Post, path) if path.ends_with("/delete") => {
             let authority = colibri_guest::authority(request);
-            let params = with_form(request, params);
+            let params = Params::with_form(request);
             delete_rows(path.trim_end_matches("/delete"), &params, authority)
         }
-        (Method::Put, name) if !name.contains('/') => rename(name, &with_form(request, params)),
+        (Method::Put, name) if !name.contains('/') => rename(name, &Params::with_form(request)),
         (Method::Delete, name) if !name.contains('/') => drop_datasource(name, &params),
         (method, _) => Err(ApiError::new(
             405,
@@ -91,16 +91,6 @@ fn manage(request: &Request) -> Result<Response, ApiError> {
 fn existing(name: &str) -> Result<Datasource, ApiError> {
     catalog::get_datasource(name)?
         .ok_or_else(|| ApiError::new(404, format!("Data Source '{name}' does not exist")))
-}
-
-/// The parameters, with those of a form body.
-fn with_form(request: &Request, mut params: Params) -> Params {
-    if colibri_guest::header(request, "content-type")
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
-    {
-        params.merge_form(request.body());
-    }
-    params
 }
 
 /// `PUT /v0/datasources/{name}` (DS-P*): renames to `name`; its id and rows stay.

@@ -45,11 +45,7 @@ fn route(request: &Request) -> Result<Response, ApiError> {
         .or_else(|| path.strip_prefix("/v1/pipes"))
         .unwrap_or("")
         .trim_start_matches('/');
-    let segments: Vec<&str> = if rest.is_empty() {
-        Vec::new()
-    } else {
-        rest.split('/').collect()
-    };
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let params = request_params(request)?;
     let method = request.method();
     match (method, segments.as_slice()) {
@@ -94,7 +90,6 @@ fn route(request: &Request) -> Result<Response, ApiError> {
                 }
                 Method::Put => update_pipe(request, name, &params),
                 Method::Delete => {
-                    existing(name)?;
                     catalog::drop_pipe(name)?;
                     Ok(Response::builder().status(204).body(Vec::new()).build())
                 }
@@ -137,11 +132,8 @@ fn endpoint_format(segment: &str) -> Option<(&str, &'static str)> {
 
 /// The query string, merged with a form body or a flat JSON object body (PIPE-CALL-02).
 fn request_params(request: &Request) -> Result<Params, ApiError> {
-    let mut params = Params::of(request);
-    let content_type = header(request, "content-type").unwrap_or("");
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        params.merge_form(request.body());
-    } else if content_type.starts_with("application/json")
+    let mut params = Params::with_form(request);
+    if header(request, "content-type").is_some_and(|t| t.starts_with("application/json"))
         && *request.method() == Method::Post
         && !request.path().trim_end_matches('/').ends_with("/v0/pipes")
         && let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(request.body())
@@ -262,34 +254,31 @@ fn create(request: &Request, params: &Params) -> Result<Response, ApiError> {
                 .and_then(|n| definition.node_index(&n))
                 .map(|i| definition.nodes[i].id.clone());
         }
-        let pipe = save(&old.id, &name, definition.clone())?;
+        let pipe = save(&old.id, &name, &mut definition)?;
         return Ok(json(200, &pipe_object(request, &pipe, &definition)));
     }
     if existing.is_some() {
         return Err(ApiError::new(409, format!("Pipe '{name}' already exists")));
     }
-    check_node_names(&definition, &name)?;
-    let reads = analyze(&mut definition)?;
-    let pipe = catalog::create_pipe(&types::NewPipe {
-        name,
-        definition: definition.to_json_text(),
-        reads,
-    })?;
+    let pipe = catalog::create_pipe(&checked(&name, &mut definition)?)?;
     Ok(json(200, &pipe_object(request, &pipe, &definition)))
 }
 
+/// What a pipe named `name` is saved as: its nodes' names checked, every node analysed (its
+/// `params` and `dependencies` filled in `definition`), and the data sources it reads.
+fn checked(name: &str, definition: &mut Definition) -> Result<types::NewPipe, ApiError> {
+    check_node_names(definition, name)?;
+    let reads = analyze(definition)?;
+    Ok(types::NewPipe {
+        name: name.to_string(),
+        definition: definition.to_json_text(),
+        reads,
+    })
+}
+
 /// Checks a pipe's nodes and saves it again (as `name`).
-fn save(pipe: &str, name: &str, mut definition: Definition) -> Result<types::Pipe, ApiError> {
-    check_node_names(&definition, name)?;
-    let reads = analyze(&mut definition)?;
-    Ok(catalog::update_pipe(
-        pipe,
-        &types::NewPipe {
-            name: name.to_string(),
-            definition: definition.to_json_text(),
-            reads,
-        },
-    )?)
+fn save(pipe: &str, name: &str, definition: &mut Definition) -> Result<types::Pipe, ApiError> {
+    Ok(catalog::update_pipe(pipe, &checked(name, definition)?)?)
 }
 
 /// A node may not be named as a data source or another pipe (PIPE-GEN-05): it would hide
@@ -324,7 +313,7 @@ fn update_pipe(request: &Request, name: &str, params: &Params) -> Result<Respons
         .get("name")
         .filter(|n| !n.is_empty())
         .unwrap_or(&pipe.name);
-    let saved = save(&pipe.id, new_name, definition.clone())?;
+    let saved = save(&pipe.id, new_name, &mut definition)?;
     Ok(json(200, &pipe_object(request, &saved, &definition)))
 }
 
@@ -360,10 +349,9 @@ fn append_node(request: &Request, name: &str, params: &Params) -> Result<Respons
     if check_node_type(params.get("type"))? {
         definition.endpoint = Some(node.id.clone());
     }
-    let id = node.id.clone();
     definition.nodes.push(node);
-    save(&pipe.id, &pipe.name, definition.clone())?;
-    let saved = &definition.nodes[node_index(&definition, &id)?];
+    save(&pipe.id, &pipe.name, &mut definition)?;
+    let saved = definition.nodes.last().expect("the node just added");
     Ok(json(200, &model::node_json(&definition, saved)))
 }
 
@@ -398,8 +386,7 @@ fn update_node(
         definition.nodes[index].description = Some(description.to_string());
     }
     definition.nodes[index].updated_at = colibri_pipeline::now();
-    let saved = save(&pipe.id, &pipe.name, definition.clone())?;
-    let definition = Definition::of(&saved)?;
+    save(&pipe.id, &pipe.name, &mut definition)?;
     Ok(json(
         200,
         &model::node_json(&definition, &definition.nodes[index]),
@@ -420,7 +407,7 @@ fn delete_node(name: &str, node: &str) -> Result<Response, ApiError> {
         return Err(ApiError::bad_request("A pipe keeps at least one node"));
     }
     definition.nodes.remove(index);
-    save(&pipe.id, &pipe.name, definition)?;
+    save(&pipe.id, &pipe.name, &mut definition)?;
     Ok(Response::builder().status(204).body(Vec::new()).build())
 }
 
@@ -438,7 +425,7 @@ fn publish(request: &Request, name: &str, node: &str, on: bool) -> Result<Respon
             "Node '{node}' is not the published endpoint"
         )));
     }
-    let saved = save(&pipe.id, &pipe.name, definition.clone())?;
+    let saved = save(&pipe.id, &pipe.name, &mut definition)?;
     Ok(json(200, &pipe_object(request, &saved, &definition)))
 }
 
@@ -454,11 +441,6 @@ fn call_endpoint(name: &str, format: &str, params: &Params) -> Result<Response, 
     })?;
     let mut nodes =
         colibri_pipeline::rendered_nodes(&definition, index, colibri_pipeline::variables(params))?;
-    let settings: Vec<(String, String)> = params
-        .pairs()
-        .filter(|(k, _)| k.starts_with("output_format_"))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
     // The extension chooses the format (PIPE-CALL-07).
     let query = match params.get("q").filter(|q| !q.trim().is_empty()) {
         Some(query) => Some(format!(
@@ -471,7 +453,12 @@ fn call_endpoint(name: &str, format: &str, params: &Params) -> Result<Response, 
             None
         }
     };
-    let output = query::execute_for_pipe(&pipe.id, &nodes, query.as_deref(), &settings)?;
+    let output = query::execute_for_pipe(
+        &pipe.id,
+        &nodes,
+        query.as_deref(),
+        &params.output_settings(),
+    )?;
     Ok(Response::builder()
         .status(200)
         .header("content-type", output.content_type)

@@ -191,6 +191,25 @@ impl Params {
         Params::from_query(request.query())
     }
 
+    /// The query string's parameters, with those of a form body when the request has one.
+    pub fn with_form(request: &Request) -> Params {
+        let mut params = Params::of(request);
+        if header(request, "content-type")
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
+        {
+            params.merge_form(request.body());
+        }
+        params
+    }
+
+    /// The output settings among the parameters (`output_format_*`), for the query capability.
+    pub fn output_settings(&self) -> Vec<(String, String)> {
+        self.pairs()
+            .filter(|(k, _)| k.starts_with("output_format_"))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     /// Adds form-encoded pairs that take precedence over those already present.
     pub fn merge_form(&mut self, body: &[u8]) {
         let form: Vec<(String, String)> = form_urlencoded::parse(body)

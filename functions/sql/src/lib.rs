@@ -69,11 +69,7 @@ fn form_has_q(body: &[u8]) -> bool {
 
 fn run(request: &Request) -> Result<Response, ApiError> {
     let (sql, params) = read_request(request)?;
-    let settings: Vec<(String, String)> = params
-        .pairs()
-        .filter(|(k, _)| k.starts_with("output_format_"))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let settings = params.output_settings();
     let variables = colibri_pipeline::variables(&params);
     let output = match params.get("pipeline").filter(|p| !p.is_empty()) {
         Some(pipeline) => {

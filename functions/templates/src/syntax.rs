@@ -443,33 +443,36 @@ impl Parser {
     }
 
     fn sum(&mut self) -> Result<Expr, TemplateError> {
-        let mut left = self.product()?;
-        loop {
-            let op = if self.eat_symbol("+") {
-                BinaryOp::Add
-            } else if self.eat_symbol("-") {
-                BinaryOp::Sub
-            } else {
-                return Ok(left);
-            };
-            left = Expr::Binary(Box::new(left), op, Box::new(self.product()?));
-        }
+        self.left_associative(
+            &[("+", BinaryOp::Add), ("-", BinaryOp::Sub)],
+            Parser::product,
+        )
     }
 
     fn product(&mut self) -> Result<Expr, TemplateError> {
-        let mut left = self.unary()?;
-        loop {
-            let op = if self.eat_symbol("*") {
-                BinaryOp::Mul
-            } else if self.eat_symbol("/") {
-                BinaryOp::Div
-            } else if self.eat_symbol("%") {
-                BinaryOp::Rem
-            } else {
-                return Ok(left);
-            };
-            left = Expr::Binary(Box::new(left), op, Box::new(self.unary()?));
+        let ops = [
+            ("*", BinaryOp::Mul),
+            ("/", BinaryOp::Div),
+            ("%", BinaryOp::Rem),
+        ];
+        self.left_associative(&ops, Parser::unary)
+    }
+
+    /// `operand (op operand)*` for the symbols of `ops`, grouped from the left.
+    fn left_associative(
+        &mut self,
+        ops: &[(&str, BinaryOp)],
+        operand: fn(&mut Parser) -> Result<Expr, TemplateError>,
+    ) -> Result<Expr, TemplateError> {
+        let mut left = operand(self)?;
+        while let Some(op) = ops
+            .iter()
+            .find(|(symbol, _)| self.eat_symbol(symbol))
+            .map(|(_, op)| *op)
+        {
+            left = Expr::Binary(Box::new(left), op, Box::new(operand(self)?));
         }
+        Ok(left)
     }
 
     fn unary(&mut self) -> Result<Expr, TemplateError> {

@@ -3,7 +3,7 @@
 //! scopes, and keeps the tokens; this component reads the requests and writes the answers,
 //! each scope as `{"type", "resource", "filter"}` (TOK-3).
 
-use colibri_guest::{ApiError, Params, header, json, respond, tokens};
+use colibri_guest::{ApiError, Params, json, respond, tokens};
 use serde_json::{Value, json};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
@@ -19,17 +19,8 @@ fn route(request: &Request) -> Result<Response, ApiError> {
         .strip_prefix("/v0/tokens")
         .unwrap_or("")
         .trim_start_matches('/');
-    let mut params = Params::of(request);
-    if header(request, "content-type")
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
-    {
-        params.merge_form(request.body());
-    }
-    let segments: Vec<&str> = if rest.is_empty() {
-        Vec::new()
-    } else {
-        rest.split('/').collect()
-    };
+    let params = Params::with_form(request);
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     match (request.method(), segments.as_slice()) {
         (Method::Get, []) => {
             let all: Vec<Value> = tokens::list_tokens()?.iter().map(token_json).collect();

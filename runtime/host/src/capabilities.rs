@@ -999,15 +999,31 @@ impl colibri::platform::auth::Host for Capabilities {
 }
 
 impl Capabilities {
-    /// The token `token` names (by name, id or value), when the caller may manage tokens.
-    fn managed_token(&self, token: &str) -> Result<Option<colibri_storage::Token>, Error> {
+    fn may_manage_tokens(&self) -> Result<(), Error> {
         if !self.principal.can_manage_tokens() {
             return Err(error(
                 ErrorKind::Forbidden,
                 "Managing tokens needs the ADMIN or TOKENS scope",
             ));
         }
+        Ok(())
+    }
+
+    /// The token `token` names (by name, id or value), when the caller may manage tokens.
+    fn managed_token(&self, token: &str) -> Result<Option<colibri_storage::Token>, Error> {
+        self.may_manage_tokens()?;
         Ok(self.storage().catalog().token(token))
+    }
+
+    /// A conflict (a 400, as TOK-11 says) when a token is called `name` already.
+    fn token_name_free(&self, name: &str) -> Result<(), Error> {
+        match self.storage().catalog().token_by_name(name) {
+            Some(_) => Err(error(
+                ErrorKind::BadRequest,
+                format!("A token named '{name}' already exists"),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn existing_token(&self, token: &str) -> Result<colibri_storage::Token, Error> {
@@ -1042,7 +1058,7 @@ fn describe_token(token: colibri_storage::Token) -> colibri::platform::tokens::T
 
 impl colibri::platform::tokens::Host for Capabilities {
     async fn list_tokens(&mut self) -> Result<Vec<colibri::platform::tokens::Token>, Error> {
-        self.managed_token("")?;
+        self.may_manage_tokens()?;
         Ok(self
             .storage()
             .catalog()
@@ -1065,24 +1081,13 @@ impl colibri::platform::tokens::Host for Capabilities {
         description: String,
         scopes: Vec<String>,
     ) -> Result<colibri::platform::tokens::Token, Error> {
-        if self.managed_token(&name)?.is_some() {
-            return Err(error(
-                ErrorKind::BadRequest,
-                format!("A token named '{name}' already exists"),
-            ));
-        }
+        self.may_manage_tokens()?;
         if name.trim().is_empty() {
             return Err(error(ErrorKind::BadRequest, "A token needs a name"));
         }
+        self.token_name_free(&name)?;
         let scopes = self.canonical_scopes(&scopes)?;
-        let token = colibri_storage::Token {
-            id: uuid::Uuid::new_v4().to_string(),
-            name,
-            description,
-            token: self.new_token_value(),
-            scopes,
-            created_at: chrono::Utc::now(),
-        };
+        let token = colibri_storage::Token::new(&name, description, self.new_token_value(), scopes);
         Ok(describe_token(
             self.storage().catalog().save_token(token).await?,
         ))
@@ -1097,12 +1102,7 @@ impl colibri::platform::tokens::Host for Capabilities {
     ) -> Result<colibri::platform::tokens::Token, Error> {
         let mut target = self.existing_token(&token)?;
         if let Some(name) = name.filter(|n| *n != target.name) {
-            if self.storage().catalog().token_by_name(&name).is_some() {
-                return Err(error(
-                    ErrorKind::BadRequest,
-                    format!("A token named '{name}' already exists"),
-                ));
-            }
+            self.token_name_free(&name)?;
             target.name = name;
         }
         if let Some(description) = description {

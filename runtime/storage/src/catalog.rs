@@ -143,6 +143,20 @@ pub struct Token {
     pub created_at: DateTime<Utc>,
 }
 
+impl Token {
+    /// A new token, with a new id.
+    pub fn new(name: &str, description: String, value: String, scopes: Vec<String>) -> Token {
+        Token {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_string(),
+            description,
+            token: value,
+            scopes,
+            created_at: Utc::now(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     workspace: Option<Workspace>,
@@ -309,6 +323,16 @@ pub fn validate_name(name: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Records oldest first, ties by name, as `created` (creation time and name) says.
+fn oldest_first<'a, T: Clone + 'a>(
+    records: impl Iterator<Item = &'a T>,
+    created: impl Fn(&T) -> (DateTime<Utc>, &String),
+) -> Vec<T> {
+    let mut all: Vec<T> = records.cloned().collect();
+    all.sort_by(|a, b| created(a).cmp(&created(b)));
+    all
 }
 
 fn name_taken(name: &str) -> Error {
@@ -493,9 +517,9 @@ impl Catalog {
 
     /// Every data source, quarantine tables included.
     pub fn datasources(&self) -> Vec<DataSource> {
-        let mut all: Vec<_> = self.state.read().datasources.values().cloned().collect();
-        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
-        all
+        oldest_first(self.state.read().datasources.values(), |d| {
+            (d.created_at, &d.name)
+        })
     }
 
     /// A data source (or quarantine table) by name or id.
@@ -682,9 +706,9 @@ impl Catalog {
 
     /// Every pipe, oldest first.
     pub fn pipes(&self) -> Vec<Pipe> {
-        let mut all: Vec<_> = self.state.read().pipes.values().cloned().collect();
-        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
-        all
+        oldest_first(self.state.read().pipes.values(), |p| {
+            (p.created_at, &p.name)
+        })
     }
 
     /// A pipe by name or id.
@@ -784,23 +808,16 @@ impl Catalog {
                 scopes,
                 ..existing
             },
-            None => Token {
-                id: uuid::Uuid::new_v4().to_string(),
-                name: name.to_string(),
-                description: String::new(),
-                token: value,
-                scopes,
-                created_at: Utc::now(),
-            },
+            None => Token::new(name, String::new(), value, scopes),
         };
         self.save_token(token).await
     }
 
     /// Every token, oldest first.
     pub fn tokens(&self) -> Vec<Token> {
-        let mut all: Vec<_> = self.state.read().tokens.values().cloned().collect();
-        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
-        all
+        oldest_first(self.state.read().tokens.values(), |t| {
+            (t.created_at, &t.name)
+        })
     }
 
     /// A token by name, id or value (TOK-15).
